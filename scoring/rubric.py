@@ -1,0 +1,185 @@
+"""The rubric file (config/rubric-<year>.yaml): criteria, bands, Biểu mẫu 01 rules, targets.
+
+Rules are data: a ward reuses the software next year by writing a new rubric file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sync.errors import ConfigError, describe_validation_error
+from sync.model import BRANCH_COUNT_KEYS
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Group(_Strict):
+    id: str = Field(min_length=1)  # "I", "II", ...
+    title: str = Field(min_length=1)
+    max: float = Field(gt=0)
+
+
+class Criterion(_Strict):
+    number: int = Field(ge=1)
+    group: str = Field(min_length=1)
+    title: str = Field(min_length=1)  # the criterion text as in Biểu mẫu 02
+    short: str = Field(min_length=1)  # column header in the summary
+    max: float = Field(gt=0)
+
+
+class Band(_Strict):
+    name: str = Field(min_length=1)  # "Xuất sắc"
+    min: float = Field(ge=0)  # inclusive lower bound of the committee total
+
+
+class RegistrationSection(_Strict):
+    id: str = Field(min_length=1)  # "s1" ... referenced by the form B mapping
+    title: str = Field(min_length=1)  # "1. Nhận thức và học tập"
+    items: list[str] = Field(min_length=1)  # the checkbox texts, exactly as on the form
+    rule: Literal["all", "at_least", "none"]
+    at_least: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _rule_fits(self) -> RegistrationSection:
+        if self.rule == "at_least":
+            if self.at_least is None:
+                raise ValueError("quy tắc 'at_least' cần trường 'at_least' (số nội dung tối thiểu)")
+            if self.at_least > len(self.items):
+                raise ValueError(
+                    f"'at_least' = {self.at_least} lớn hơn số nội dung ({len(self.items)})"
+                )
+        elif self.at_least is not None:
+            raise ValueError("'at_least' chỉ dùng với quy tắc 'at_least'")
+        return self
+
+
+BranchCheck = Literal["session_held", "task_registered", "report_sent", "plan_issued"]
+MemberCheck = Literal["criterion", "has_registration", "registration_complete"]
+
+
+class Target(_Strict):
+    """One ward KPI.
+
+    unit=branch: share of branches passing ``branch_check``.
+    unit=member: share of eligible members (not exempt) passing ``member_check``; for a
+    branch with no member-level evidence the branch's reported ``branch_field`` counts.
+    """
+
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    unit: Literal["branch", "member"]
+    target: float = Field(gt=0, le=1)
+    branch_check: BranchCheck | None = None
+    member_check: MemberCheck | None = None
+    criterion: int | None = None  # with member_check=criterion
+    min_score: float | None = None  # committee score needed; default: the criterion's max
+    branch_field: str | None = None  # a BranchReport.counts key, the branch-level fallback
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Target:
+        if self.unit == "branch":
+            if self.branch_check is None:
+                raise ValueError("chỉ tiêu theo chi bộ (unit: branch) cần 'branch_check'")
+        else:
+            if self.member_check is None:
+                raise ValueError("chỉ tiêu theo đảng viên (unit: member) cần 'member_check'")
+            if self.member_check == "criterion" and self.criterion is None:
+                raise ValueError("member_check 'criterion' cần trường 'criterion' (số tiêu chí)")
+        if self.branch_field is not None and self.branch_field not in BRANCH_COUNT_KEYS:
+            raise ValueError(
+                f"branch_field '{self.branch_field}' không có; chấp nhận: "
+                + ", ".join(BRANCH_COUNT_KEYS)
+            )
+        return self
+
+
+class Rubric(_Strict):
+    year: int = Field(ge=2000, le=2100)
+    title: str = "Bảng chấm điểm đánh giá mức độ \"Đảng viên tiên phong học tập kỹ năng số\""
+    groups: list[Group] = Field(min_length=1)
+    criteria: list[Criterion] = Field(min_length=1)
+    not_applicable_gets_max: bool = True
+    bands: list[Band] = Field(min_length=1)
+    gap_review_threshold: float = Field(default=10, gt=0)
+    registration: list[RegistrationSection] = Field(min_length=1)
+    self_assessment_rows: list[str] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Rubric:
+        numbers = [c.number for c in self.criteria]
+        if sorted(numbers) != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"các tiêu chí phải đánh số liên tục từ 1; đang có {numbers}")
+        group_ids = [g.id for g in self.groups]
+        if len(set(group_ids)) != len(group_ids):
+            raise ValueError("mã nhóm (groups.id) bị trùng")
+        for c in self.criteria:
+            if c.group not in group_ids:
+                raise ValueError(f"tiêu chí {c.number} thuộc nhóm '{c.group}' không có trong groups")
+        for g in self.groups:
+            total = sum(c.max for c in self.criteria if c.group == g.id)
+            if abs(total - g.max) > 1e-9:
+                raise ValueError(
+                    f"nhóm {g.id}: tổng điểm tối đa các tiêu chí là {total:g}, khác {g.max:g}"
+                )
+        mins = [b.min for b in self.bands]
+        if len(set(mins)) != len(mins):
+            raise ValueError("hai mức xếp loại có cùng điểm tối thiểu")
+        if min(mins) != 0:
+            raise ValueError("phải có một mức xếp loại bắt đầu từ 0 điểm (ví dụ 'Chưa đạt')")
+        section_ids = [s.id for s in self.registration]
+        if len(set(section_ids)) != len(section_ids):
+            raise ValueError("mã mục đăng ký (registration.id) bị trùng")
+        target_ids = [t.id for t in self.targets]
+        if len(set(target_ids)) != len(target_ids):
+            raise ValueError("mã chỉ tiêu (targets.id) bị trùng")
+        for t in self.targets:
+            if t.criterion is not None and t.criterion not in numbers:
+                raise ValueError(f"chỉ tiêu '{t.id}' dùng tiêu chí {t.criterion} không có")
+        return self
+
+    # -- helpers used by scoring and normalisation --------------------------------------
+
+    @property
+    def total_max(self) -> float:
+        return sum(c.max for c in self.criteria)
+
+    def criterion(self, number: int) -> Criterion:
+        for c in self.criteria:
+            if c.number == number:
+                return c
+        raise KeyError(number)
+
+    def band_for(self, total: float) -> str:
+        """The band whose lower bound is the highest one not above ``total``."""
+        best = min(self.bands, key=lambda b: b.min)
+        for b in self.bands:
+            if b.min <= total + 1e-9 and b.min >= best.min:
+                best = b
+        return best.name
+
+    def section(self, section_id: str) -> RegistrationSection:
+        for s in self.registration:
+            if s.id == section_id:
+                return s
+        raise KeyError(section_id)
+
+
+def load_rubric(path: Path) -> Rubric:
+    """Read and validate a rubric file; ConfigError names the file and the field."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise ConfigError([f"{path}: không tìm thấy tệp tiêu chí chấm điểm"]) from e
+    except yaml.YAMLError as e:
+        raise ConfigError([f"{path}: lỗi cú pháp YAML: {e}"]) from e
+    try:
+        return Rubric.model_validate(data or {})
+    except ValidationError as e:
+        raise ConfigError(describe_validation_error(path, e)) from e

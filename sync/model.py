@@ -1,0 +1,409 @@
+"""The data that flows through one cycle.
+
+Every stage of the core is a pure function from these values to these values:
+
+    RawResponse  --normalise-->  BranchReport / Registration / ScoreSheet / LearningRecord
+                                  + DataProblem
+    records + Roster + Rubric --scoring--> MemberResult, BranchStatus, KpiResult
+    statuses + ledger + now --alerts--> Alert
+    everything --tables--> Table
+
+Names are English; every string a user reads (reasons, labels) is Vietnamese.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+# ---------------------------------------------------------------------------
+# Roster
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Branch:
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    secretary_name: str = ""
+    secretary_email: str = ""
+    supervisor_name: str = ""
+    supervisor_email: str = ""
+
+
+@dataclass(frozen=True)
+class Member:
+    code: str
+    name: str
+    birth_date: date | None
+    branch_code: str
+    exempt: bool = False  # "miễn sinh hoạt đảng": not counted in participation
+
+
+@dataclass(frozen=True)
+class Roster:
+    branches: tuple[Branch, ...]
+    members: tuple[Member, ...]
+
+    def branch(self, code: str) -> Branch:
+        for b in self.branches:
+            if b.code == code:
+                return b
+        raise KeyError(code)
+
+    def members_of(self, branch_code: str) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.branch_code == branch_code)
+
+
+# ---------------------------------------------------------------------------
+# Raw input, as a source adapter hands it over
+# ---------------------------------------------------------------------------
+
+Answer = str | list[str]
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """One submission as read from a source, before any interpretation.
+
+    Tabular sources (CSV, XLSX, linked sheet) key ``answers`` by the column header exactly
+    as it appears in the file (the timestamp column included) and leave ``submitted_at``
+    empty: the normaliser parses the timestamp with the source's locale. The Forms API keys
+    ``answers`` by question id, gives lists of strings, and sets ``submitted_at`` (UTC).
+    """
+
+    source_id: str
+    response_id: str  # stable within the source: Forms responseId, or "row:<n>" for a table
+    row_label: str  # what a person reads in "Lỗi dữ liệu": "Dòng 12", "Phản hồi ACYDBN…"
+    answers: Mapping[str, Answer]
+    submitted_at: datetime | None = None
+    keyed_by: Literal["title", "question_id"] = "title"
+
+
+# ---------------------------------------------------------------------------
+# Data problems: every rejected answer becomes one of these, never silently dropped
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataProblem:
+    source: str  # source id from the ward config
+    record: str  # row label / response label ("Dòng 12"), or "" for a whole-source problem
+    field: str  # the question title / column (as in the source), or canonical field name
+    raw_value: str
+    reason: str  # Vietnamese, full diacritics
+    branch_code: str = ""  # when known: lets staff filter by branch
+
+    def sort_key(self) -> tuple[str, str, str, str]:
+        return (self.source, _natural(self.record), self.field, self.reason)
+
+
+def _natural(label: str) -> str:
+    # "Dòng 9" before "Dòng 10": zero-pad digit runs for sorting
+    out, digits = [], ""
+    for ch in label:
+        if ch.isdigit():
+            digits += ch
+            continue
+        if digits:
+            out.append(digits.zfill(8))
+            digits = ""
+        out.append(ch)
+    if digits:
+        out.append(digits.zfill(8))
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------
+# Normalised records, one type per form kind
+# ---------------------------------------------------------------------------
+
+
+class SourceKind(StrEnum):
+    BRANCH_STATS = "branch_stats"  # Form A: "Thống kê kết quả sinh hoạt chuyên đề"
+    REGISTRATION = "registration"  # Form B: Biểu mẫu 01
+    SCORING = "scoring"  # Form C: Biểu mẫu 02
+    LEARNING = "learning"  # Export D: "Bình dân học vụ số" platform
+
+
+# Keys of BranchReport.six_clear, in the order the campaign lists the "6 rõ".
+SIX_CLEAR_KEYS: tuple[str, ...] = (
+    "ro_nguoi",
+    "ro_viec",
+    "ro_quy_trinh",
+    "ro_thoi_gian",
+    "ro_trach_nhiem",
+    "ro_san_pham",
+)
+
+# Keys of BranchReport.counts: member counts a branch reports on form A.
+BRANCH_COUNT_KEYS: tuple[str, ...] = (
+    "registered",  # Số đảng viên có bản đăng ký (Biểu mẫu 01)
+    "registered_item",  # Số đảng viên đăng ký phần việc "Cán bộ số, đảng viên số tiêu biểu"
+    "proficient",  # ... sử dụng thành thạo máy tính, điện thoại thông minh
+    "handbook",  # ... sử dụng Sổ tay đảng viên điện tử
+    "social_declared",  # ... đã khai báo tài khoản mạng xã hội
+    "positive_sharing",  # ... tham gia tuyên truyền thông tin tích cực
+    "trained",  # ... đã tham gia bồi dưỡng, tập huấn kỹ năng số
+    "bdhvs_completed",  # ... hoàn thành học tập trên nền tảng "Bình dân học vụ số"
+)
+
+
+@dataclass(frozen=True)
+class RecordBase:
+    source_id: str
+    response_id: str
+    row_label: str
+    submitted_at: datetime  # timezone-aware
+
+
+@dataclass(frozen=True)
+class BranchReport(RecordBase):
+    """Form A. Latest submission per branch counts; earlier ones are history."""
+
+    branch_code: str
+    reporter_name: str | None = None
+    plan_date: date | None = None
+    session_date: date | None = None
+    session_form: str | None = None  # one of the mapping's choices
+    total_members: int | None = None
+    exempt_members: int | None = None
+    participants: int | None = None
+    contents: tuple[str, ...] = ()  # known choices only
+    invited_expert: bool | None = None
+    task_name: str | None = None
+    six_clear: Mapping[str, str | None] = field(default_factory=dict)  # SIX_CLEAR_KEYS
+    task_progress: str | None = None
+    counts: Mapping[str, int | None] = field(default_factory=dict)  # BRANCH_COUNT_KEYS
+    report_sent: bool | None = None
+    good_practices: str | None = None
+    difficulties: str | None = None
+
+
+@dataclass(frozen=True)
+class Registration(RecordBase):
+    """Form B (Biểu mẫu 01). Latest per member counts."""
+
+    member_code: str
+    branch_code: str
+    position: str | None = None
+    # section id (from the rubric's registration rules) -> chosen known items
+    sections: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # grid row -> True (Hoàn thành) / False (Chưa hoàn thành); absent when blank
+    self_assessment: Mapping[str, bool] = field(default_factory=dict)
+
+
+class Scorer(StrEnum):
+    SELF = "self"  # "Đảng viên tự chấm"
+    COMMITTEE = "committee"  # "Cấp ủy chấm"
+
+
+NOT_APPLICABLE = "N/A"  # a criterion answered "Không áp dụng (tính điểm tối đa)"
+
+CriterionValue = float | Literal["N/A"]
+
+
+@dataclass(frozen=True)
+class ScoreSheet(RecordBase):
+    """Form C (Biểu mẫu 02). Latest per (member, scorer) counts.
+
+    ``criteria`` maps criterion number (1..13) to the accepted value; a criterion whose
+    answer was blank or rejected is absent (and, if rejected, a DataProblem says why).
+    """
+
+    member_code: str
+    branch_code: str
+    scorer: Scorer
+    criteria: Mapping[int, CriterionValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LearningRecord(RecordBase):
+    """Export D ("Bình dân học vụ số"). member_code is empty for learners who are not
+    party members; they count only in the unit's totals."""
+
+    branch_code: str
+    member_code: str = ""
+    lessons_completed: int | None = None
+    passed: bool | None = None  # None: not yet assessed
+    completed_on: date | None = None
+
+
+Record = BranchReport | Registration | ScoreSheet | LearningRecord
+
+
+@dataclass(frozen=True)
+class NormalizedSource:
+    """What normalising one source gives: every record (history included) and problems."""
+
+    source_id: str
+    kind: SourceKind
+    records: tuple[Record, ...]
+    problems: tuple[DataProblem, ...]
+    unmapped_columns: tuple[str, ...] = ()  # reported once, not an error
+
+
+# ---------------------------------------------------------------------------
+# Results of scoring (scoring/)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    complete: bool
+    failed_rules: tuple[str, ...]  # Vietnamese, e.g. "Mục 2: chọn 2/6 nội dung, cần ít nhất 3"
+    self_assessment_done: int  # grid rows answered "Hoàn thành"
+
+
+@dataclass(frozen=True)
+class MemberResult:
+    member_code: str
+    branch_code: str
+    registration: RegistrationResult | None  # None: no Biểu mẫu 01 received
+    self_total: float | None  # None: no self score received
+    committee_total: float | None  # None: not scored by the committee yet
+    band: str | None  # from the rubric, by committee_total; None when pending/no score
+    pending: bool  # only a self score exists
+    gap_flag: bool  # |self - committee| >= rubric threshold
+    missing_committee_criteria: tuple[int, ...] = ()  # blank/rejected criteria scored 0
+    committee_criteria: Mapping[int, float] = field(default_factory=dict)  # N/A -> max
+    learning_lessons: int | None = None
+    learning_passed: bool | None = None
+
+
+class MilestoneState(StrEnum):
+    DONE_ON_TIME = "done_on_time"  # "Hoàn thành đúng hạn"
+    DONE_LATE = "done_late"  # "Hoàn thành trễ hạn"
+    NOT_DUE = "not_due"  # "Chưa đến hạn"
+    DUE_SOON = "due_soon"  # "Sắp đến hạn"
+    OVERDUE = "overdue"  # "Quá hạn N ngày"
+
+
+@dataclass(frozen=True)
+class MilestoneStatus:
+    milestone_id: str
+    branch_code: str
+    state: MilestoneState
+    due: date
+    done_on: date | None  # local date the branch met the milestone
+    days_overdue: int  # > 0 only when OVERDUE (or DONE_LATE: days late)
+    days_left: int  # days until due (negative when past)
+
+
+class OverallState(StrEnum):
+    COMPLETE = "Hoàn thành"
+    IN_PROGRESS = "Đang thực hiện"
+    NOT_REPORTED = "Chưa báo cáo"
+    OVERDUE = "Quá hạn"
+
+
+@dataclass(frozen=True)
+class BranchStatus:
+    branch_code: str
+    report: BranchReport | None  # latest form A submission, if any
+    first_reported_at: datetime | None
+    plan_date: date | None
+    session_date: date | None
+    session_form: str | None
+    eligible_members: int  # members - exempt (reported figures, else roster)
+    participants: int | None
+    participation_rate: float | None  # 0..1
+    six_clear_filled: int  # 0..6
+    task_registered: bool  # task name and all 6 rõ filled
+    registered_share: float | None  # members with a Biểu mẫu 01 / eligible (member level)
+    scored_share: float | None  # members scored by the committee / eligible
+    report_sent: bool
+    milestones: tuple[MilestoneStatus, ...]
+    overall: OverallState
+    max_days_overdue: int
+
+
+class Evidence(StrEnum):
+    MEMBER = "member"  # from forms B, C (member level)
+    BRANCH = "branch"  # from the branch's reported figures (form A)
+    MIXED = "mixed"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    target_id: str
+    title: str
+    actual: float | None  # share 0..1 (None when nothing to measure)
+    target: float  # share 0..1
+    met: bool
+    numerator: int
+    denominator: int
+    evidence: Evidence
+    evidence_note: str  # Vietnamese: which branches counted from which evidence
+
+
+# ---------------------------------------------------------------------------
+# Alerts
+# ---------------------------------------------------------------------------
+
+
+class AlertKind(StrEnum):
+    REMINDER = "reminder"  # before the due date
+    OVERDUE = "overdue"  # after the due date, every K days up to M times
+    ESCALATION = "escalation"  # an overdue notice with the supervisor in Cc
+    DIGEST = "digest"  # weekly list of late branches to the ward staff
+
+
+@dataclass(frozen=True)
+class Alert:
+    alert_id: str  # stable: milestone, branch, kind, occurrence
+    kind: AlertKind
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    branch_code: str  # "" for the digest
+    milestone_id: str  # "" for the digest
+    occurrence: str  # "14d" before, "3" (3rd overdue notice), "2026-W48" digest week
+    due_at: datetime  # the moment it became due (local tz)
+    context: Mapping[str, object] = field(default_factory=dict)  # template variables
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    alert_id: str
+    kind: str
+    branch_code: str
+    milestone_id: str
+    status: Literal["intent", "sent", "failed", "unknown"]
+    recipients: str
+    subject: str
+    intent_at: datetime | None
+    sent_at: datetime | None
+    error: str = ""
+
+
+# ---------------------------------------------------------------------------
+# Summary tables: one model, every destination
+# ---------------------------------------------------------------------------
+
+ColumnKind = Literal["text", "int", "number", "percent", "date", "datetime", "bool"]
+Cell = str | int | float | date | datetime | bool | None
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # Vietnamese
+    kind: ColumnKind = "text"
+    width: int = 14  # characters; destinations convert to their unit
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # tab title, e.g. "Tổng hợp chi bộ"
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    updated_at: datetime
+    highlight_rows: frozenset[int] = frozenset()  # row indexes (0-based) shown as overdue
+
+    def content_key(self) -> tuple[object, ...]:
+        """What decides whether a tab changed (the update stamp excluded)."""
+        return (self.name, self.columns, self.rows, tuple(sorted(self.highlight_rows)))
