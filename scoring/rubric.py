@@ -101,7 +101,7 @@ class Target(_Strict):
 
 class Rubric(_Strict):
     year: int = Field(ge=2000, le=2100)
-    title: str = "Bảng chấm điểm đánh giá mức độ \"Đảng viên tiên phong học tập kỹ năng số\""
+    title: str = 'Bảng chấm điểm đánh giá mức độ "Đảng viên tiên phong học tập kỹ năng số"'
     groups: list[Group] = Field(min_length=1)
     criteria: list[Criterion] = Field(min_length=1)
     not_applicable_gets_max: bool = True
@@ -121,7 +121,9 @@ class Rubric(_Strict):
             raise ValueError("mã nhóm (groups.id) bị trùng")
         for c in self.criteria:
             if c.group not in group_ids:
-                raise ValueError(f"tiêu chí {c.number} thuộc nhóm '{c.group}' không có trong groups")
+                raise ValueError(
+                    f"tiêu chí {c.number} thuộc nhóm '{c.group}' không có trong groups"
+                )
         for g in self.groups:
             total = sum(c.max for c in self.criteria if c.group == g.id)
             if abs(total - g.max) > 1e-9:

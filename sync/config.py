@@ -215,7 +215,9 @@ def resolve_paths(cfg: WardConfig, base: Path) -> WardConfig:
                 }
             ),
             "sources": [
-                s.model_copy(update={"mapping": _resolve(base, s.mapping), "file": _resolve(base, s.file)})
+                s.model_copy(
+                    update={"mapping": _resolve(base, s.mapping), "file": _resolve(base, s.file)}
+                )
                 for s in cfg.sources
             ],
             "destination": cfg.destination.model_copy(
