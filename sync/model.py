@@ -91,7 +91,7 @@ class RawResponse:
 
 @dataclass(frozen=True)
 class DataProblem:
-    source: str  # source id from the ward config
+    source: str  # the source's readable title (SourceConfig.title, else the mapping's title)
     record: str  # row label / response label ("Dòng 12"), or "" for a whole-source problem
     field: str  # the question title / column (as in the source), or canonical field name
     raw_value: str
