@@ -1,0 +1,169 @@
+"""`kns check`: every problem in a ward's setup, reported at once, without side effects."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from sync.config import WardConfig, load_config
+from sync.cycle import Inputs, load_inputs
+from sync.errors import ConfigError
+from sync.model import AlertKind, SourceKind
+from sync.normalize import normalize_source
+from sync.sources.files import FileSource, SourceError
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Literal["error", "warning", "info"]
+    message: str
+
+
+def check(config_path: Path, now: datetime) -> list[Finding]:
+    try:
+        cfg = load_config(config_path)
+    except ConfigError as e:
+        return [Finding("error", p) for p in e.problems]
+    findings: list[Finding] = []
+    try:
+        inputs = load_inputs(cfg)
+    except ConfigError as e:
+        findings += [Finding("error", p) for p in e.problems]
+        return findings + _check_mail(cfg)
+    findings += _check_cross_references(inputs)
+    findings += _check_sources(inputs, now)
+    findings += _check_mail(cfg)
+    return findings
+
+
+def _check_cross_references(inputs: Inputs) -> list[Finding]:
+    cfg, rubric, roster = inputs.cfg, inputs.rubric, inputs.roster
+    out: list[Finding] = []
+    codes = {b.code for b in roster.branches}
+    for m in cfg.milestones:
+        for code in m.branches or ():
+            if code not in codes:
+                out.append(
+                    Finding(
+                        "error",
+                        f"milestones.{m.id}.branches: chi bộ '{code}' không có trong danh sách",
+                    )
+                )
+        if m.due.year != cfg.ward.year:
+            out.append(
+                Finding(
+                    "warning",
+                    f"milestones.{m.id}.due: hạn {m.due:%d/%m/%Y} không thuộc năm {cfg.ward.year}",
+                )
+            )
+    if rubric.year != cfg.ward.year:
+        out.append(
+            Finding(
+                "warning",
+                f"{cfg.rubric}: tiêu chí năm {rubric.year}, cấu hình phường năm {cfg.ward.year}",
+            )
+        )
+    section_ids = {s.id for s in rubric.registration}
+    numbers = {c.number for c in rubric.criteria}
+    for s in cfg.sources:
+        mapping = inputs.mappings[s.id]
+        for f in mapping.fields:
+            if f.section_id is not None and f.section_id not in section_ids:
+                out.append(
+                    Finding(
+                        "error",
+                        f"{s.mapping}: trường '{f.field}' trỏ tới mục '{f.section_id}' không có "
+                        f"trong {cfg.rubric.name}",
+                    )
+                )
+            if f.criterion_number is not None and f.criterion_number not in numbers:
+                out.append(
+                    Finding(
+                        "error",
+                        f"{s.mapping}: trường '{f.field}' trỏ tới tiêu chí không có trong "
+                        f"{cfg.rubric.name}",
+                    )
+                )
+        if mapping.kind == SourceKind.SCORING:
+            mapped = {f.criterion_number for f in mapping.fields if f.criterion_number}
+            for n in sorted(numbers - mapped):
+                out.append(
+                    Finding("error", f"{s.mapping}: chưa ánh xạ tiêu chí {n} của Biểu mẫu 02")
+                )
+    without_email = [b.code for b in roster.branches if not b.secretary_email]
+    if without_email:
+        out.append(
+            Finding(
+                "warning",
+                f"{cfg.roster.branches}: chưa có email bí thư của chi bộ "
+                + ", ".join(without_email)
+                + " (không gửi được nhắc nhở cho các chi bộ này)",
+            )
+        )
+    return out
+
+
+def _check_sources(inputs: Inputs, now: datetime) -> list[Finding]:
+    cfg = inputs.cfg
+    out: list[Finding] = []
+    for s in cfg.sources:
+        if s.file is None:
+            out.append(
+                Finding("info", f"nguồn '{s.id}': đọc qua Google (kiểm tra khi chạy chu kỳ)")
+            )
+            continue
+        try:
+            fetched = FileSource(s.id, s.file, s.sheet).fetch()
+        except SourceError as e:
+            out.append(Finding("error", f"nguồn '{s.id}': {e}"))
+            continue
+        ns = normalize_source(
+            s,
+            inputs.mappings[s.id],
+            inputs.rubric,
+            inputs.roster,
+            fetched.responses,
+            year=cfg.ward.year,
+            tz=cfg.tz,
+        )
+        whole = [p for p in ns.problems if not p.record]
+        for p in whole:
+            level = "warning" if p.field in ns.unmapped_columns else "error"
+            out.append(Finding(level, f"nguồn '{s.id}' ({s.file.name}): {p.field}: {p.reason}"))
+        rows = len(ns.problems) - len(whole)
+        out.append(
+            Finding(
+                "info",
+                f"nguồn '{s.id}': {len(fetched.responses)} dòng, {len(ns.records)} dòng dùng được, "
+                f"{rows} lỗi dữ liệu (xem tab 'Lỗi dữ liệu' sau khi chạy)",
+            )
+        )
+    return out
+
+
+def _check_mail(cfg: WardConfig) -> list[Finding]:
+    out: list[Finding] = []
+    templates = cfg.mail.templates
+    for kind in AlertKind:
+        path = Path(templates) / f"{kind.value}.j2"
+        if not path.exists():
+            out.append(Finding("error", f"mail.templates: thiếu mẫu thư {path}"))
+    smtp = cfg.mail.smtp
+    if cfg.mail.transport == "smtp" and smtp is not None and smtp.username:
+        if not smtp.password_env:
+            out.append(Finding("error", "mail.smtp.password_env: cần tên biến môi trường chứa mật khẩu"))
+        elif smtp.password_env not in os.environ:
+            out.append(
+                Finding(
+                    "error",
+                    f"mail.smtp.password_env: biến môi trường {smtp.password_env} chưa được đặt",
+                )
+            )
+    if cfg.alerts.digest_weekday is not None and not cfg.mail.ward_staff:
+        out.append(
+            Finding("warning", "mail.ward_staff: chưa có email nhận bản tổng hợp hằng tuần")
+        )
+    return out

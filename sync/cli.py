@@ -1,0 +1,285 @@
+"""The `kns` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import time
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+
+from sync.check import check
+from sync.config import WardConfig, load_config
+from sync.cycle import CycleReport, Inputs, embedded_backend, load_inputs, run_cycle
+from sync.errors import ConfigError
+from sync.mail import render_alert
+from sync.model import MilestoneState
+from sync.state import StateStore
+
+log = logging.getLogger("kns")
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the cycle (or the check) could not run; data problems are not failures
+
+
+def _parse_now(text: str | None, cfg: WardConfig | None) -> datetime:
+    if text is None:
+        now = datetime.now().astimezone()
+    else:
+        try:
+            now = datetime.fromisoformat(text)
+        except ValueError as e:
+            raise SystemExit(f"--now: '{text}' không phải thời điểm ISO-8601") from e
+        if now.tzinfo is None and cfg is not None:
+            now = now.replace(tzinfo=cfg.tz)  # a bare time means the ward's local time
+        elif now.tzinfo is None:
+            now = now.astimezone()
+    return now.astimezone(cfg.tz) if cfg is not None else now
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=Path("config/example.yaml"),
+        help="tệp cấu hình của phường (mặc định: config/example.yaml)",
+    )
+    common.add_argument(
+        "--now",
+        help="đánh giá tại thời điểm này (ISO-8601, ví dụ 2026-11-23T08:00:00+07:00); "
+        "mặc định: đồng hồ máy",
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="ghi nhật ký chi tiết")
+
+    p = argparse.ArgumentParser(
+        prog="kns",
+        description="Đồng bộ, tổng hợp kết quả \"Đảng viên tiên phong học tập kỹ năng số\".",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", parents=[common], help="chạy đồng bộ (định kỳ, hoặc một lần)")
+    run.add_argument("--once", action="store_true", help="chạy một chu kỳ rồi dừng")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="tính toán và in kết quả; không ghi, không gửi gì",
+    )
+    sub.add_parser("check", parents=[common], help="kiểm tra cấu hình, ánh xạ, danh sách")
+    sub.add_parser("status", parents=[common], help="bảng tình trạng các chi bộ")
+    sub.add_parser(
+        "preview-mail", parents=[common], help="xem trước các thư đến hạn (không gửi)"
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "check":
+        return _cmd_check(args)
+    try:
+        cfg = load_config(args.config)
+        inputs = load_inputs(cfg)
+    except ConfigError as e:
+        print("Cấu hình có lỗi (chạy `kns check` để xem toàn bộ):", file=sys.stderr)
+        for p in e.problems:
+            print(f"  - {p}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.command == "run":
+        if args.once or args.dry_run:
+            return _cmd_run_once(inputs, _parse_now(args.now, cfg), dry_run=args.dry_run)
+        return _cmd_daemon(inputs, args.now)
+    if args.command == "status":
+        return _cmd_status(inputs, _parse_now(args.now, cfg))
+    if args.command == "preview-mail":
+        return _cmd_preview(inputs, _parse_now(args.now, cfg))
+    return EXIT_FAILED  # pragma: no cover  (argparse enforces the choices)
+
+
+def _cycle(inputs: Inputs, now: datetime, *, dry_run: bool) -> CycleReport:
+    backend = embedded_backend(inputs.cfg)
+    with StateStore(inputs.cfg.state.path, read_only=dry_run) as store:
+        return run_cycle(inputs, store, backend, now, dry_run=dry_run)
+
+
+def _cmd_run_once(inputs: Inputs, now: datetime, *, dry_run: bool) -> int:
+    try:
+        report = _cycle(inputs, now, dry_run=dry_run)
+    except ConfigError as e:
+        for p in e.problems:
+            print(f"Lỗi cấu hình: {p}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as e:  # the cycle could not run: say so, exit non-zero
+        log.exception("Chu kỳ không chạy được: %s", e)
+        return EXIT_FAILED
+    cfg = inputs.cfg
+    print(f"Thời điểm đánh giá: {report.now:%d/%m/%Y %H:%M} ({cfg.ward.timezone})")
+    print(report.summary())
+    if dry_run:
+        print("Chạy thử (--dry-run): không ghi tệp, không gửi thư. Thư sẽ gửi:")
+        for a in report.plan.due:
+            print(f"  - {a.alert_id} -> {', '.join(a.to)}")
+        _print_status(inputs, report)
+        return EXIT_OK
+    if report.wrote_tables:
+        print(f"Đã ghi bảng tổng hợp: {cfg.destination.path or cfg.destination.spreadsheet_id}")
+    else:
+        print("Bảng tổng hợp không thay đổi so với lần ghi trước: không ghi lại.")
+    if cfg.mail.transport == "outbox":
+        print(f"Thư đã gửi ({len(report.sent)}) nằm trong: {cfg.mail.outbox_dir}")
+    for alert_id, status in sorted(report.recovered.items()):
+        print(f"Thông báo dở dang từ chu kỳ trước: {alert_id}: {status}")
+    return EXIT_OK
+
+
+class _Stop:
+    """SIGINT/SIGTERM ask the daemon to stop; a running cycle finishes first."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if not self.requested:
+            log.info("Nhận tín hiệu dừng: sẽ dừng sau khi chu kỳ hiện tại kết thúc.")
+        self.requested = True
+
+
+def _cmd_daemon(inputs: Inputs, now_text: str | None) -> int:
+    import schedule
+
+    if now_text is not None:
+        print("--now chỉ dùng với --once hoặc --dry-run", file=sys.stderr)
+        return EXIT_FAILED
+    stop = _Stop()
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    minutes = inputs.cfg.schedule.every_minutes
+
+    def job() -> None:
+        try:
+            _cycle(inputs, datetime.now().astimezone(inputs.cfg.tz), dry_run=False)
+        except Exception as e:  # one failed cycle must not kill the daemon; the next resumes
+            log.exception("Chu kỳ lỗi, sẽ thử lại ở chu kỳ sau: %s", e)
+
+    scheduler = schedule.Scheduler()
+    scheduler.every(minutes).minutes.do(job)
+    log.info("Bắt đầu chạy định kỳ mỗi %d phút. Nhấn Ctrl-C để dừng.", minutes)
+    job()
+    while not stop.requested:
+        scheduler.run_pending()
+        time.sleep(1)
+    log.info("Đã dừng.")
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    try:
+        cfg = load_config(args.config)
+    except ConfigError:
+        cfg = None
+    findings = check(args.config, _parse_now(args.now, cfg))
+    labels = {"error": "LỖI", "warning": "CẢNH BÁO", "info": "THÔNG TIN"}
+    for f in findings:
+        print(f"[{labels[f.level]}] {f.message}")
+    errors = sum(1 for f in findings if f.level == "error")
+    warnings = sum(1 for f in findings if f.level == "warning")
+    print(f"Kết quả kiểm tra: {errors} lỗi, {warnings} cảnh báo.")
+    return EXIT_FAILED if errors else EXIT_OK
+
+
+def _width(s: str) -> int:
+    return sum(0 if unicodedata.combining(c) else 1 for c in s)
+
+
+def _pad(s: str, n: int) -> str:
+    return s + " " * max(0, n - _width(s))
+
+
+_STATE_SHORT = {
+    MilestoneState.DONE_ON_TIME: "đúng hạn",
+    MilestoneState.DONE_LATE: "trễ",
+    MilestoneState.NOT_DUE: "chưa đến hạn",
+    MilestoneState.DUE_SOON: "sắp đến hạn",
+    MilestoneState.OVERDUE: "quá hạn",
+}
+
+
+def _print_status(inputs: Inputs, report: CycleReport) -> None:
+    header = ["Mã", "Chi bộ", "Tình trạng", "Quá hạn", "Tham gia", "Báo cáo"]
+    rows = []
+    for s in report.evaluation.statuses:
+        b = inputs.roster.branch(s.branch_code)
+        rate = "" if s.participation_rate is None else f"{s.participation_rate:.0%}"
+        rows.append(
+            [
+                b.code,
+                b.name,
+                str(s.overall),
+                f"{s.max_days_overdue} ngày" if s.max_days_overdue else "",
+                rate,
+                "Đã gửi" if s.report_sent else "Chưa",
+            ]
+        )
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    print("  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)))
+
+
+def _cmd_status(inputs: Inputs, now: datetime) -> int:
+    try:
+        report = _cycle(inputs, now, dry_run=True)
+    except Exception as e:
+        log.exception("Không tính được tình trạng: %s", e)
+        return EXIT_FAILED
+    print(f"{inputs.cfg.ward.name} — tình trạng lúc {report.now:%d/%m/%Y %H:%M}")
+    _print_status(inputs, report)
+    return EXIT_OK
+
+
+def _cmd_preview(inputs: Inputs, now: datetime) -> int:
+    try:
+        report = _cycle(inputs, now, dry_run=True)
+    except Exception as e:
+        log.exception("Không tính được thư đến hạn: %s", e)
+        return EXIT_FAILED
+    cfg = inputs.cfg
+    groups = [
+        ("Thư đến hạn gửi", report.plan.due),
+        ("Thư chờ khung giờ gửi", report.plan.waiting),
+        ("Không gửi được (thiếu email người nhận)", report.plan.unaddressable),
+    ]
+    for title, alerts in groups:
+        print(f"=== {title}: {len(alerts)} ===")
+        for a in alerts:
+            msg = render_alert(
+                a,
+                templates_dir=cfg.mail.templates,
+                sender=cfg.mail.sender,
+                reply_to=cfg.mail.reply_to,
+                ward_name=cfg.ward.name,
+                now=report.now,
+            )
+            print(f"--- {a.alert_id}")
+            print(f"Đến: {msg['To'] or ''}")
+            if msg["Cc"]:
+                print(f"Cc: {msg['Cc']}")
+            print(f"Tiêu đề: {msg['Subject']}")
+            body = msg.get_body(preferencelist=("plain",))
+            if body is not None:
+                print(body.get_content())  # type: ignore[attr-defined]
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""The ward's roster of branches and members, from CSV/XLSX files (or, later, sheet tabs).
+
+Every problem is collected, so `kns check` can show them all at once; any problem makes
+the roster unusable (ConfigError), because matching answers to a wrong roster would
+silently misattribute them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from sync.errors import ConfigError
+from sync.model import Branch, Member, Roster
+from sync.sources.files import SourceError, read_table
+from sync.text import clean_spaces, fold, normalize_title
+
+# canonical column -> accepted header titles (compared with normalize_title)
+BRANCH_COLUMNS: dict[str, tuple[str, ...]] = {
+    "code": ("Mã chi bộ", "Mã", "code"),
+    "name": ("Tên chi bộ", "Chi bộ", "name"),
+    "aliases": ("Tên gọi khác", "Tên khác", "aliases"),
+    "secretary_name": ("Bí thư", "Bí thư chi bộ", "secretary"),
+    "secretary_email": ("Email bí thư", "Thư điện tử bí thư", "secretary_email"),
+    "supervisor_name": ("Ủy viên phụ trách", "Đồng chí phụ trách", "supervisor"),
+    "supervisor_email": ("Email ủy viên phụ trách", "supervisor_email"),
+}
+MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "code": ("Mã đảng viên", "Mã", "code"),
+    "name": ("Họ và tên", "Họ tên", "name"),
+    "birth_date": ("Ngày sinh", "birth_date"),
+    "branch_code": ("Mã chi bộ", "branch_code"),
+    "exempt": ("Miễn sinh hoạt", "Miễn sinh hoạt đảng", "exempt"),
+}
+_REQUIRED_BRANCH = ("code", "name")
+_REQUIRED_MEMBER = ("code", "name", "birth_date", "branch_code")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_YES = {"co", "x", "yes", "true", "1", "mien"}
+_NO = {"", "khong", "no", "false", "0"}
+
+
+def _columns(
+    path: Path, headers: Sequence[str], spec: dict[str, tuple[str, ...]], required: Sequence[str]
+) -> tuple[dict[str, int], list[str]]:
+    found: dict[str, int] = {}
+    problems = []
+    keys = {k: {normalize_title(t) for t in titles} for k, titles in spec.items()}
+    for i, h in enumerate(headers):
+        nh = normalize_title(h)
+        for k, titles in keys.items():
+            if nh in titles and k not in found:
+                found[k] = i
+                break
+    for k in required:
+        if k not in found:
+            problems.append(f"{path}: thiếu cột '{spec[k][0]}'")
+    return found, problems
+
+
+def _parse_birth(text: str) -> date | None:
+    text = text.strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _read(path: Path) -> tuple[list[str], list[list[str]]]:
+    try:
+        return read_table(path)
+    except SourceError as e:
+        raise ConfigError([f"{path}: {e}"]) from e
+
+
+def load_roster(branches_path: Path, members_path: Path) -> Roster:
+    problems: list[str] = []
+    branches = _load_branches(branches_path, problems)
+    members = _load_members(members_path, {b.code for b in branches}, problems)
+    if problems:
+        raise ConfigError(problems)
+    return Roster(branches=tuple(branches), members=tuple(members))
+
+
+def _load_branches(path: Path, problems: list[str]) -> list[Branch]:
+    headers, rows = _read(path)
+    cols, col_problems = _columns(path, headers, BRANCH_COLUMNS, _REQUIRED_BRANCH)
+    problems += col_problems
+    if col_problems:
+        return []
+
+    def cell(row: list[str], key: str) -> str:
+        i = cols.get(key)
+        return clean_spaces(row[i]) if i is not None and i < len(row) else ""
+
+    out: list[Branch] = []
+    codes: dict[str, int] = {}
+    names: dict[str, tuple[int, str]] = {}  # folded name/alias -> (line, code)
+    for n, row in enumerate(rows, start=2):
+        if not any(c.strip() for c in row):
+            continue
+        where = f"{path}: dòng {n}"
+        code, name = cell(row, "code"), cell(row, "name")
+        if not code or not name:
+            problems.append(f"{where}: thiếu mã hoặc tên chi bộ")
+            continue
+        if code in codes:
+            problems.append(f"{where}: mã chi bộ '{code}' trùng với dòng {codes[code]}")
+            continue
+        codes[code] = n
+        aliases = tuple(a for a in (clean_spaces(x) for x in cell(row, "aliases").split(";")) if a)
+        for label in (name, *aliases):
+            key = fold(label)
+            if key in names and names[key][1] != code:
+                problems.append(
+                    f"{where}: tên '{label}' trùng (không kể dấu, hoa thường) với chi bộ "
+                    f"{names[key][1]} ở dòng {names[key][0]}: không phân biệt được khi đối chiếu"
+                )
+            names.setdefault(key, (n, code))
+        for key in ("secretary_email", "supervisor_email"):
+            email = cell(row, key)
+            if email and not _EMAIL.match(email):
+                problems.append(f"{where}: địa chỉ email '{email}' không hợp lệ")
+        out.append(
+            Branch(
+                code=code,
+                name=name,
+                aliases=aliases,
+                secretary_name=cell(row, "secretary_name"),
+                secretary_email=cell(row, "secretary_email"),
+                supervisor_name=cell(row, "supervisor_name"),
+                supervisor_email=cell(row, "supervisor_email"),
+            )
+        )
+    if not out and not problems:
+        problems.append(f"{path}: danh sách chi bộ trống")
+    return out
+
+
+def _load_members(path: Path, branch_codes: set[str], problems: list[str]) -> list[Member]:
+    headers, rows = _read(path)
+    cols, col_problems = _columns(path, headers, MEMBER_COLUMNS, _REQUIRED_MEMBER)
+    problems += col_problems
+    if col_problems:
+        return []
+
+    def cell(row: list[str], key: str) -> str:
+        i = cols.get(key)
+        return clean_spaces(row[i]) if i is not None and i < len(row) else ""
+
+    out: list[Member] = []
+    codes: dict[str, int] = {}
+    for n, row in enumerate(rows, start=2):
+        if not any(c.strip() for c in row):
+            continue
+        where = f"{path}: dòng {n}"
+        code, name = cell(row, "code"), cell(row, "name")
+        if not code or not name:
+            problems.append(f"{where}: thiếu mã hoặc họ tên đảng viên")
+            continue
+        if code in codes:
+            problems.append(f"{where}: mã đảng viên '{code}' trùng với dòng {codes[code]}")
+            continue
+        codes[code] = n
+        birth = _parse_birth(cell(row, "birth_date"))
+        if birth is None:
+            problems.append(
+                f"{where}: ngày sinh '{cell(row, 'birth_date')}' không đọc được (dạng dd/mm/yyyy)"
+            )
+        branch_code = cell(row, "branch_code")
+        if branch_code not in branch_codes:
+            problems.append(f"{where}: mã chi bộ '{branch_code}' không có trong danh sách chi bộ")
+        exempt_text = fold(cell(row, "exempt"))
+        if exempt_text not in _YES | _NO:
+            problems.append(
+                f"{where}: cột 'Miễn sinh hoạt' phải là 'Có' hoặc 'Không' "
+                f"(đang là '{cell(row, 'exempt')}')"
+            )
+        out.append(
+            Member(
+                code=code,
+                name=name,
+                birth_date=birth,
+                branch_code=branch_code,
+                exempt=exempt_text in _YES,
+            )
+        )
+    return out

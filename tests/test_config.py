@@ -1,0 +1,114 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scoring.rubric import load_rubric
+from sync.config import load_config
+from sync.errors import ConfigError
+from sync.mapping import load_mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _example() -> dict:
+    return yaml.safe_load((ROOT / "config/example.yaml").read_text(encoding="utf-8"))
+
+
+def _write(tmp_path: Path, data: dict, name: str = "ward.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+def test_example_config_loads_with_absolute_paths():
+    cfg = load_config(ROOT / "config/example.yaml")
+    assert cfg.ward.year == 2026 and cfg.tz.key == "Asia/Ho_Chi_Minh"
+    assert cfg.rubric == ROOT / "config/rubric-2026.yaml"
+    assert all(s.mapping.is_absolute() for s in cfg.sources)
+
+
+def test_errors_name_file_and_field_in_vietnamese(tmp_path):
+    data = _example()
+    data["ward"]["timezone"] = "Asia/Hanoi_Typo"
+    data["alerts"]["overdue_every_days"] = 0
+    data["milestones"][0]["done_when"] = "plan_written"
+    data["mail"]["transport"] = "smtp"
+    data["sources"][0]["colour"] = "đỏ"
+    p = _write(tmp_path, data)
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    text = "\n".join(e.value.problems)
+    assert f"{p}: trường 'ward.timezone': múi giờ không tồn tại" in text
+    assert "'alerts.overdue_every_days': phải ≥ 1" in text
+    assert "'milestones.0.done_when': giá trị không hợp lệ" in text
+    assert "'sources.0.colour': trường không được hỗ trợ" in text
+    assert "gửi thư kiểu 'smtp' cần nhóm 'smtp'" in text
+
+
+def test_duplicate_ids(tmp_path):
+    data = _example()
+    data["milestones"].append(dict(data["milestones"][0]))
+    with pytest.raises(ConfigError, match="mã trùng trong 'milestones': ke_hoach"):
+        load_config(_write(tmp_path, data))
+
+
+def test_bad_send_window(tmp_path):
+    data = _example()
+    data["alerts"]["window"] = {"start": "17:00", "end": "07:30"}
+    with pytest.raises(ConfigError, match="giờ kết thúc phải sau giờ bắt đầu"):
+        load_config(_write(tmp_path, data))
+    data["alerts"]["window"] = {"weekdays": [0, 7]}
+    with pytest.raises(ConfigError, match=r"từ 0 \(thứ Hai\) đến 6 \(Chủ nhật\): \[7\]"):
+        load_config(_write(tmp_path, data))
+
+
+def test_missing_and_malformed_files(tmp_path):
+    with pytest.raises(ConfigError, match="không tìm thấy tệp cấu hình"):
+        load_config(tmp_path / "none.yaml")
+    p = tmp_path / "bad.yaml"
+    p.write_text("ward: [unclosed", encoding="utf-8")
+    with pytest.raises(ConfigError, match="lỗi cú pháp YAML"):
+        load_config(p)
+
+
+def test_rubric_coherence_errors(tmp_path):
+    data = yaml.safe_load((ROOT / "config/rubric-2026.yaml").read_text(encoding="utf-8"))
+    data["criteria"][0]["max"] = 12  # group I no longer sums to 25
+    data["registration"][1]["at_least"] = 9  # more than the 6 items
+    data["targets"][1]["branch_field"] = "khong_co"
+    p = _write(tmp_path, data, "rubric.yaml")
+    with pytest.raises(ConfigError) as e:
+        load_rubric(p)
+    text = "\n".join(e.value.problems)
+    assert str(p) in text
+    assert "'registration.1': 'at_least' = 9 lớn hơn số nội dung (6)" in text
+    assert "'targets.1': branch_field 'khong_co' không có" in text
+    data = yaml.safe_load((ROOT / "config/rubric-2026.yaml").read_text(encoding="utf-8"))
+    data["criteria"][0]["max"] = 12
+    with pytest.raises(ConfigError, match="nhóm I: tổng điểm tối đa các tiêu chí là 27"):
+        load_rubric(_write(tmp_path, data, "rubric2.yaml"))
+
+
+def test_rubric_bands_from_data():
+    r = load_rubric(ROOT / "config/rubric-2026.yaml")
+    assert r.total_max == 100
+    assert [r.band_for(x) for x in (100, 91, 90.5, 81, 80, 71, 70, 0)] == [
+        "Xuất sắc", "Xuất sắc", "Khá", "Khá", "Đạt", "Đạt", "Chưa đạt", "Chưa đạt",
+    ]
+
+
+def test_mapping_vocabulary_is_checked(tmp_path):
+    data = {
+        "kind": "branch_stats",
+        "title": "Thống kê",
+        "fields": [
+            {"field": "branch", "titles": ["Tên chi bộ"], "type": "choice"},
+            {"field": "criterion:1", "titles": ["Tiêu chí 1"], "type": "score"},
+        ],
+    }
+    with pytest.raises(ConfigError, match="trường 'criterion:1' không dùng được"):
+        load_mapping(_write(tmp_path, data, "m.yaml"))
+    data["fields"] = [{"field": "reporter_name", "titles": ["Người báo cáo"], "type": "text"}]
+    with pytest.raises(ConfigError, match="thiếu khai báo trường bắt buộc: branch"):
+        load_mapping(_write(tmp_path, data, "m2.yaml"))
