@@ -154,7 +154,9 @@ def _check_mail(cfg: WardConfig) -> list[Finding]:
     smtp = cfg.mail.smtp
     if cfg.mail.transport == "smtp" and smtp is not None and smtp.username:
         if not smtp.password_env:
-            out.append(Finding("error", "mail.smtp.password_env: cần tên biến môi trường chứa mật khẩu"))
+            out.append(
+                Finding("error", "mail.smtp.password_env: cần tên biến môi trường chứa mật khẩu")
+            )
         elif smtp.password_env not in os.environ:
             out.append(
                 Finding(
@@ -163,7 +165,5 @@ def _check_mail(cfg: WardConfig) -> list[Finding]:
                 )
             )
     if cfg.alerts.digest_weekday is not None and not cfg.mail.ward_staff:
-        out.append(
-            Finding("warning", "mail.ward_staff: chưa có email nhận bản tổng hợp hằng tuần")
-        )
+        out.append(Finding("warning", "mail.ward_staff: chưa có email nhận bản tổng hợp hằng tuần"))
     return out

@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(
         prog="kns",
-        description="Đồng bộ, tổng hợp kết quả \"Đảng viên tiên phong học tập kỹ năng số\".",
+        description='Đồng bộ, tổng hợp kết quả "Đảng viên tiên phong học tập kỹ năng số".',
     )
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", parents=[common], help="chạy đồng bộ (định kỳ, hoặc một lần)")
@@ -71,9 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("check", parents=[common], help="kiểm tra cấu hình, ánh xạ, danh sách")
     sub.add_parser("status", parents=[common], help="bảng tình trạng các chi bộ")
-    sub.add_parser(
-        "preview-mail", parents=[common], help="xem trước các thư đến hạn (không gửi)"
-    )
+    sub.add_parser("preview-mail", parents=[common], help="xem trước các thư đến hạn (không gửi)")
     return p
 
 

@@ -347,7 +347,11 @@ def run_cycle(
         ledger = store.ledger()
         plan = plan_alerts(cfg, inputs.roster, evaluation.statuses, ledger, now)
         report = CycleReport(
-            now=now, evaluation=evaluation, plan=plan, tables=(), recovered=recovered,
+            now=now,
+            evaluation=evaluation,
+            plan=plan,
+            tables=(),
+            recovered=recovered,
             stored=stored,
         )
         if not dry_run:
@@ -382,7 +386,10 @@ def run_cycle(
 def _read_sources(
     inputs: Inputs, store: StateStore, backend: Backend, now: datetime, *, dry_run: bool
 ) -> tuple[
-    dict[str, Sequence[RawResponse]], dict[str, Mapping[str, str]], list[DataProblem], dict[str, str]
+    dict[str, Sequence[RawResponse]],
+    dict[str, Mapping[str, str]],
+    list[DataProblem],
+    dict[str, str],
 ]:
     responses: dict[str, Sequence[RawResponse]] = {}
     titles: dict[str, Mapping[str, str]] = {}

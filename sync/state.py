@@ -335,7 +335,9 @@ class StateStore:
             ).fetchall()
         )
 
-    def set_tab_hashes(self, destination: str, hashes: Iterable[tuple[str, str]], now: datetime) -> None:
+    def set_tab_hashes(
+        self, destination: str, hashes: Iterable[tuple[str, str]], now: datetime
+    ) -> None:
         with self._tx() as db:
             db.executemany(
                 "INSERT INTO tab_hashes(destination, tab, hash, written_at) VALUES (?, ?, ?, ?) "

@@ -94,7 +94,14 @@ def test_rubric_bands_from_data():
     r = load_rubric(ROOT / "config/rubric-2026.yaml")
     assert r.total_max == 100
     assert [r.band_for(x) for x in (100, 91, 90.5, 81, 80, 71, 70, 0)] == [
-        "Xuất sắc", "Xuất sắc", "Khá", "Khá", "Đạt", "Đạt", "Chưa đạt", "Chưa đạt",
+        "Xuất sắc",
+        "Xuất sắc",
+        "Khá",
+        "Khá",
+        "Đạt",
+        "Đạt",
+        "Chưa đạt",
+        "Chưa đạt",
     ]
 
 

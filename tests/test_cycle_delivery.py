@@ -127,8 +127,15 @@ def test_real_sigkill_during_sending_then_rerun(ward: Path):
     """A real process killed with SIGKILL while it writes the outbox."""
     cfg = load_config(ward)
     cmd = [
-        sys.executable, "-m", "sync.cli", "run", "--once",
-        "--config", str(ward), "--now", NOW.isoformat(),
+        sys.executable,
+        "-m",
+        "sync.cli",
+        "run",
+        "--once",
+        "--config",
+        str(ward),
+        "--now",
+        NOW.isoformat(),
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,0 +1,348 @@
+"""Which alerts are due now: a pure function of the statuses, the ledger and the clock value.
+
+Nothing here reads a file, a clock or the network. The cycle recomputes the plan every
+time it runs, so an alert that is outside the send window now ("waiting") is simply
+planned again at the next cycle and goes out once the window opens.
+
+Alert ids are stable, so the ledger decides what was already sent:
+
+    {milestone_id}:{branch_code}:reminder:{N}d
+    {milestone_id}:{branch_code}:overdue:{n}
+    {milestone_id}:{branch_code}:escalation:{n}
+    digest:{ISO year}-W{week:02}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sync.config import Milestone, WardConfig
+from sync.model import (
+    Alert,
+    AlertKind,
+    Branch,
+    BranchStatus,
+    LedgerEntry,
+    MilestoneState,
+    MilestoneStatus,
+    Roster,
+)
+
+# A ledger entry in one of these states blocks planning the same id again. "intent" and
+# "unknown" are settled by the cycle itself (it asks the transport); "failed" is retried.
+BLOCKING_STATUSES: frozenset[str] = frozenset({"sent", "intent", "unknown"})
+
+_OPEN_STATES = frozenset({MilestoneState.NOT_DUE, MilestoneState.DUE_SOON, MilestoneState.OVERDUE})
+_KIND_ORDER = {AlertKind.REMINDER: 0, AlertKind.OVERDUE: 1, AlertKind.ESCALATION: 2}
+_BRANCH_NOTICE_KINDS = frozenset(
+    {AlertKind.REMINDER.value, AlertKind.OVERDUE.value, AlertKind.ESCALATION.value}
+)
+
+# How the digest names the last notice a branch received.
+NOTICE_KIND_LABELS: Mapping[str, str] = {
+    AlertKind.REMINDER.value: "Nhắc hạn",
+    AlertKind.OVERDUE.value: "Thông báo quá hạn",
+    AlertKind.ESCALATION.value: "Thông báo quá hạn (đồng gửi Ủy viên phụ trách)",
+}
+
+
+@dataclass(frozen=True)
+class AlertPlan:
+    due: tuple[Alert, ...]  # to send now
+    waiting: tuple[Alert, ...]  # due, but now is outside the send window: they wait for it
+    unaddressable: tuple[Alert, ...]  # due, but the recipient has no e-mail address
+
+
+def alert_code(alert_id: str) -> str:
+    """The short code printed in a message, so staff can find it again ("KNS-3F9A1C2B")."""
+    return "KNS-" + hashlib.sha256(alert_id.encode("utf-8")).hexdigest()[:8].upper()
+
+
+def fmt_date(d: date) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
+
+def fmt_datetime(dt: datetime) -> str:
+    return f"{fmt_date(dt.date())} {dt.hour:02d}:{dt.minute:02d}"
+
+
+def plan_alerts(
+    cfg: WardConfig,
+    roster: Roster,
+    statuses: Sequence[BranchStatus],
+    ledger: Mapping[str, LedgerEntry],
+    now: datetime,
+) -> AlertPlan:
+    """Every alert due at ``now`` (tz-aware), split into due / waiting / unaddressable."""
+    if now.tzinfo is None:
+        raise ValueError("plan_alerts: 'now' must be timezone-aware")
+    local_now = now.astimezone(cfg.tz)
+    today = local_now.date()
+    milestones = {m.id: m for m in cfg.milestones}
+    order = {m.id: i for i, m in enumerate(cfg.milestones)}
+    branches = {b.code: b for b in roster.branches}
+
+    keyed: list[tuple[tuple[object, ...], Alert]] = []
+    for status in statuses:
+        branch = branches.get(status.branch_code)
+        if branch is None:  # statuses come from the roster; nobody to address otherwise
+            continue
+        for ms in status.milestones:
+            if ms.state not in _OPEN_STATES:
+                continue
+            milestone = milestones.get(ms.milestone_id)
+            alert = _branch_alert(cfg, branch, ms, milestone, today, local_now)
+            if alert is None or _blocked(alert.alert_id, ledger):
+                continue
+            key = (
+                _natural(branch.code),
+                order.get(ms.milestone_id, len(order)),
+                ms.milestone_id,
+                _KIND_ORDER[alert.kind],
+            )
+            keyed.append((key, alert))
+    keyed.sort(key=lambda ka: ka[0])
+    alerts = [a for _, a in keyed]
+
+    digest = _digest(cfg, roster, statuses, ledger, local_now)
+    if digest is not None and not _blocked(digest.alert_id, ledger):
+        alerts.append(digest)  # the digest comes after the branch notices
+
+    in_window = _in_window(cfg, local_now)
+    due: list[Alert] = []
+    waiting: list[Alert] = []
+    unaddressable: list[Alert] = []
+    for a in alerts:
+        if not a.to:
+            unaddressable.append(a)
+        elif in_window:
+            due.append(a)
+        else:
+            waiting.append(a)
+    return AlertPlan(tuple(due), tuple(waiting), tuple(unaddressable))
+
+
+# ---------------------------------------------------------------------------------------
+# Branch notices
+# ---------------------------------------------------------------------------------------
+
+
+def _branch_alert(
+    cfg: WardConfig,
+    branch: Branch,
+    ms: MilestoneStatus,
+    milestone: Milestone | None,
+    today: date,
+    local_now: datetime,
+) -> Alert | None:
+    policy = cfg.alerts
+    due = ms.due
+    kind: AlertKind
+    if today <= due:
+        reached = [o for o in policy.reminder_days_before if due - timedelta(days=o) <= today]
+        if not reached:
+            return None
+        offset = min(reached)  # only the most recent offset: no burst after a pause
+        kind, occurrence, reached_on = AlertKind.REMINDER, f"{offset}d", due - timedelta(offset)
+        notice_number: int | None = None
+        days_before: int | None = offset
+    else:
+        if policy.overdue_max == 0:
+            return None
+        days_overdue = (today - due).days
+        every = policy.overdue_every_days
+        n = 1 + (days_overdue - 1) // every
+        if n > policy.overdue_max:
+            return None
+        nominal_day = 1 + (n - 1) * every
+        escalate = nominal_day >= policy.escalate_after_days
+        kind = AlertKind.ESCALATION if escalate else AlertKind.OVERDUE
+        occurrence, reached_on = str(n), due + timedelta(days=nominal_day)
+        notice_number, days_before = n, None
+
+    alert_id = f"{ms.milestone_id}:{branch.code}:{kind.value}:{occurrence}"
+    to = _addresses(branch.secretary_email)
+    cc: tuple[str, ...] = ()
+    supervisor_name = ""
+    if kind is AlertKind.ESCALATION:
+        cc = tuple(a for a in _addresses(branch.supervisor_email) if a not in to)
+        supervisor_name = branch.supervisor_name.strip()
+    # Only this branch's own data: a secretary's mail never speaks of another branch.
+    context: dict[str, object] = {
+        "ward_name": cfg.ward.name,
+        "branch_code": branch.code,
+        "branch_name": branch.name,
+        "secretary_name": branch.secretary_name.strip(),
+        "supervisor_name": supervisor_name,
+        "supervisor_copied": bool(cc),
+        "milestone_id": ms.milestone_id,
+        "milestone_title": milestone.title if milestone is not None else ms.milestone_id,
+        "due_date": fmt_date(due),
+        "days_left": max((due - today).days, 0),
+        "days_overdue": max((today - due).days, 0),
+        "days_before": days_before,
+        "notice_number": notice_number,
+        "notice_max": policy.overdue_max,
+        "occurrence": occurrence,
+        "as_of": fmt_datetime(local_now),
+        "alert_code": alert_code(alert_id),
+    }
+    return Alert(
+        alert_id=alert_id,
+        kind=kind,
+        to=to,
+        cc=cc,
+        branch_code=branch.code,
+        milestone_id=ms.milestone_id,
+        occurrence=occurrence,
+        due_at=_at_window_start(cfg, reached_on),
+        context=context,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Weekly digest
+# ---------------------------------------------------------------------------------------
+
+
+def _digest(
+    cfg: WardConfig,
+    roster: Roster,
+    statuses: Sequence[BranchStatus],
+    ledger: Mapping[str, LedgerEntry],
+    local_now: datetime,
+) -> Alert | None:
+    policy = cfg.alerts
+    staff = tuple(a for s in cfg.mail.ward_staff for a in _addresses(s))
+    if policy.digest_weekday is None or not staff:
+        return None
+    # The digest of an ISO week is due from its weekday on, and only within that week.
+    if local_now.weekday() < policy.digest_weekday:
+        return None
+    iso_year, week, _ = local_now.isocalendar()
+    week_start = date.fromisocalendar(iso_year, week, 1)
+    digest_day = week_start + timedelta(days=policy.digest_weekday)
+
+    milestones = {m.id: m for m in cfg.milestones}
+    order = {m.id: i for i, m in enumerate(cfg.milestones)}
+    branches = {b.code: b for b in roster.branches}
+    last_notice = _last_notice_by_branch(ledger)
+    late: list[dict[str, object]] = []
+    for status in sorted(statuses, key=lambda s: _natural(s.branch_code)):
+        overdue = [m for m in status.milestones if m.state is MilestoneState.OVERDUE]
+        if not overdue:
+            continue
+        overdue.sort(key=lambda m: (order.get(m.milestone_id, len(order)), m.milestone_id))
+        branch = branches.get(status.branch_code) or Branch(
+            code=status.branch_code, name=status.branch_code
+        )
+        notice = last_notice.get(branch.code)
+        late.append(
+            {
+                "branch_code": branch.code,
+                "branch_name": branch.name,
+                "secretary_name": branch.secretary_name.strip(),
+                "max_days_overdue": max(m.days_overdue for m in overdue),
+                "milestones": [
+                    {
+                        "milestone_id": m.milestone_id,
+                        "title": (
+                            milestones[m.milestone_id].title
+                            if m.milestone_id in milestones
+                            else m.milestone_id
+                        ),
+                        "due_date": fmt_date(m.due),
+                        "days_overdue": m.days_overdue,
+                    }
+                    for m in overdue
+                ],
+                "last_notice_at": (
+                    fmt_datetime(notice.sent_at.astimezone(cfg.tz))
+                    if notice is not None and notice.sent_at is not None
+                    else ""
+                ),
+                "last_notice_kind": (
+                    NOTICE_KIND_LABELS.get(notice.kind, notice.kind) if notice is not None else ""
+                ),
+            }
+        )
+    if not late and not policy.digest_when_empty:
+        return None
+    occurrence = f"{iso_year}-W{week:02d}"
+    alert_id = f"digest:{occurrence}"
+    context: dict[str, object] = {
+        "ward_name": cfg.ward.name,
+        "iso_year": iso_year,
+        "week_number": week,
+        "week": occurrence,
+        "week_start": fmt_date(week_start),
+        "week_end": fmt_date(week_start + timedelta(days=6)),
+        "as_of": fmt_datetime(local_now),
+        "branch_count": len(statuses),
+        "late_count": len(late),
+        "late_branches": late,
+        "alert_code": alert_code(alert_id),
+    }
+    return Alert(
+        alert_id=alert_id,
+        kind=AlertKind.DIGEST,
+        to=staff,
+        cc=(),
+        branch_code="",
+        milestone_id="",
+        occurrence=occurrence,
+        due_at=_at_window_start(cfg, digest_day),
+        context=context,
+    )
+
+
+def _last_notice_by_branch(ledger: Mapping[str, LedgerEntry]) -> dict[str, LedgerEntry]:
+    """Per branch, the sent reminder / overdue notice with the latest sent_at."""
+    out: dict[str, LedgerEntry] = {}
+    for entry in sorted(ledger.values(), key=lambda e: e.alert_id):
+        if (
+            entry.status != "sent"
+            or entry.sent_at is None
+            or not entry.branch_code
+            or entry.kind not in _BRANCH_NOTICE_KINDS
+        ):
+            continue
+        best = out.get(entry.branch_code)
+        if best is None or (best.sent_at is not None and entry.sent_at > best.sent_at):
+            out[entry.branch_code] = entry
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------
+
+
+def _blocked(alert_id: str, ledger: Mapping[str, LedgerEntry]) -> bool:
+    entry = ledger.get(alert_id)
+    return entry is not None and entry.status in BLOCKING_STATUSES
+
+
+def _in_window(cfg: WardConfig, local_now: datetime) -> bool:
+    w = cfg.alerts.window
+    return local_now.weekday() in w.weekdays and w.start <= local_now.time() < w.end
+
+
+def _at_window_start(cfg: WardConfig, day: date) -> datetime:
+    return datetime.combine(day, cfg.alerts.window.start, tzinfo=cfg.tz)
+
+
+def _addresses(raw: str) -> tuple[str, ...]:
+    """A roster cell may hold one address or several separated by ';' or ','."""
+    return tuple(a for a in (p.strip() for p in re.split(r"[;,]", raw or "")) if a)
+
+
+def _natural(code: str) -> tuple[tuple[int, int | str], ...]:
+    """ "CB2" before "CB10"."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|\D+", code)
+    )

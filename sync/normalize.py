@@ -1,0 +1,885 @@
+"""Normalise one source: raw answers -> records of its kind + data problems.
+
+``normalize_source`` is pure (no I/O, no clock). Columns are bound to canonical fields by
+the source's mapping file (``bind_columns`` for tables keyed by header,
+``bind_question_ids`` for the Forms API keyed by question id); values are read by
+``sync.values``; people and branches are matched by ``sync.matching``. Every answer that
+is not used becomes a DataProblem saying why, in Vietnamese.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scoring.rubric import Rubric
+from sync.config import SourceConfig
+from sync.mapping import REQUIRED_FIELDS, FieldMapping, FormMapping
+from sync.matching import RosterIndex
+from sync.model import (
+    BRANCH_COUNT_KEYS,
+    SIX_CLEAR_KEYS,
+    Answer,
+    BranchReport,
+    CriterionValue,
+    DataProblem,
+    LearningRecord,
+    Member,
+    NormalizedSource,
+    RawResponse,
+    Record,
+    Registration,
+    Roster,
+    Scorer,
+    ScoreSheet,
+    SourceKind,
+)
+from sync.text import clean_spaces, fold, normalize_title
+from sync.values import (
+    BadValue,
+    Locale,
+    check_birth_date,
+    check_campaign_date,
+    clean_text,
+    format_date,
+    is_blank,
+    match_choice,
+    parse_date,
+    parse_int,
+    parse_score,
+    parse_timestamp,
+    split_checkboxes,
+)
+
+# Columns Google adds when a form collects e-mail addresses: used if the mapping has an
+# "email" field, otherwise known and ignored (never reported as unmapped).
+EMAIL_TITLES = frozenset(normalize_title(t) for t in ("Địa chỉ email", "Email Address", "Email"))
+
+UNMAPPED_REASON = "Cột chưa có trong tệp ánh xạ; dữ liệu của cột này không được dùng"
+NOT_USED = "phản hồi không được dùng"
+
+# Dates of the campaign itself: outside the ward's year they are typing mistakes.
+CAMPAIGN_DATES = frozenset({"plan_date", "session_date", "ro_thoi_gian", "completed_on"})
+
+_GRID = re.compile(r"^(.*\S)\s*\[([^\[\]]+)\]$")
+
+# ---------------------------------------------------------------------------------------
+# Binding columns to fields
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoundColumn:
+    key: str  # the answer key: header as in the file, or a Forms API question id
+    title: str  # what people read: the header (without BOM) or the question's title
+    field: FieldMapping
+    row: str | None = None  # grid columns: the row, as written in the mapping
+
+
+@dataclass(frozen=True)
+class ColumnBinding:
+    columns: tuple[BoundColumn, ...]
+    timestamp_key: str | None  # tables only; the Forms API gives submitted_at
+    unmapped: tuple[str, ...] = ()  # titles of columns no field binds
+    ignored: tuple[str, ...] = ()  # known columns not used (e-mail when not mapped)
+    conflicts: tuple[tuple[str, str], ...] = ()  # (title, reason): could not bind safely
+
+    def for_field(self, name: str) -> tuple[BoundColumn, ...]:
+        return self._by_field.get(name, ())
+
+    @cached_property
+    def _by_field(self) -> dict[str, tuple[BoundColumn, ...]]:
+        # read for every field of every row: index it once
+        out: dict[str, list[BoundColumn]] = {}
+        for c in self.columns:
+            out.setdefault(c.field.field, []).append(c)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def bound_fields(self) -> set[str]:
+        return {c.field.field for c in self.columns}
+
+
+@dataclass(frozen=True)
+class _TitleMatch:
+    kind: str  # "field", "timestamp", "ignored", "unmapped", "conflict"
+    field: FieldMapping | None = None
+    row: str | None = None
+    reason: str = ""
+
+
+def _title_keys(f: FieldMapping) -> set[str]:
+    return {normalize_title(t) for t in (*f.titles, *f.aliases)}
+
+
+def _pattern_hit(f: FieldMapping, title: str) -> bool:
+    # patterns are written on the normalised title; a folded title (typed without
+    # diacritics) is searched too so a pattern such as "^tieu chi 0?1" also works
+    targets = (normalize_title(title), fold(title))
+    return any(re.search(p, t) for p in f.patterns for t in targets)
+
+
+def _match_title(mapping: FormMapping, title: str) -> _TitleMatch:
+    title = title.replace("\ufeff", "")
+    key = normalize_title(title)
+    if not key:
+        return _TitleMatch("unmapped")
+    if key in {normalize_title(t) for t in mapping.timestamp.titles}:
+        return _TitleMatch("timestamp")
+    plain = [f for f in mapping.fields if f.type != "grid"]
+    grids = [f for f in mapping.fields if f.type == "grid"]
+    for f in plain:
+        if key in _title_keys(f):
+            return _TitleMatch("field", f)
+    m = _GRID.match(clean_spaces(title))
+    if m:
+        question, row_text = m.groups()
+        for f in grids:
+            if normalize_title(question) in _title_keys(f) or _pattern_hit(f, question):
+                row = match_choice(row_text, f.rows)
+                if row is None:
+                    return _TitleMatch(
+                        "conflict",
+                        reason=(
+                            f"Hàng '{clean_spaces(row_text)}' của câu hỏi dạng lưới không có "
+                            "trong danh sách 'rows' của tệp ánh xạ; dữ liệu của cột này không "
+                            "được dùng"
+                        ),
+                    )
+                return _TitleMatch("field", f, row)
+    hits = [f for f in plain if f.patterns and _pattern_hit(f, title)]
+    if len(hits) == 1:
+        return _TitleMatch("field", hits[0])
+    if len(hits) > 1:
+        return _TitleMatch(
+            "conflict",
+            reason=(
+                "Tiêu đề cột khớp mẫu (patterns) của nhiều trường: "
+                + ", ".join(f.field for f in hits)
+                + "; sửa tệp ánh xạ. Dữ liệu của cột này không được dùng"
+            ),
+        )
+    if key in EMAIL_TITLES:
+        email = mapping.field_map("email")
+        return _TitleMatch("field", email) if email else _TitleMatch("ignored")
+    return _TitleMatch("unmapped")
+
+
+def _binding(
+    mapping: FormMapping, keyed: Sequence[tuple[str, str, _TitleMatch]], *, table: bool
+) -> ColumnBinding:
+    columns: list[BoundColumn] = []
+    unmapped: list[str] = []
+    ignored: list[str] = []
+    conflicts: list[tuple[str, str]] = []
+    timestamp: str | None = None
+    for key, title, tm in keyed:
+        if tm.kind == "field" and tm.field is not None:
+            columns.append(BoundColumn(key, title, tm.field, tm.row))
+        elif tm.kind == "timestamp" and table:
+            if timestamp is None:
+                timestamp = key
+            else:
+                ignored.append(title)
+        elif tm.kind == "timestamp" or tm.kind == "ignored":
+            ignored.append(title)
+        elif tm.kind == "conflict":
+            conflicts.append((title, tm.reason))
+        else:
+            unmapped.append(title)
+    return ColumnBinding(
+        tuple(columns), timestamp, tuple(unmapped), tuple(ignored), tuple(conflicts)
+    )
+
+
+def bind_columns(mapping: FormMapping, headers: Sequence[str]) -> ColumnBinding:
+    """Bind a table's headers (CSV, XLSX, linked sheet) to the mapping's fields.
+
+    Title or alias equality under normalize_title first, then ``Question [Row]`` for grid
+    questions, then the fields' regex ``patterns``; e-mail columns are known.
+    """
+    keyed = [(h, h.replace("\ufeff", "").strip(), _match_title(mapping, h)) for h in headers]
+    return _binding(mapping, keyed, table=True)
+
+
+def bind_question_ids(
+    mapping: FormMapping,
+    question_ids: Sequence[str],
+    question_titles: Mapping[str, str] | None = None,
+) -> ColumnBinding:
+    """Bind Forms API question ids: through ``question_id`` in the mapping, else through
+    the question's title (``question_titles``: id -> title, grid rows as "Question [Row]")."""
+    by_id: dict[str, tuple[FieldMapping, str | None]] = {}
+    for f in mapping.fields:
+        if not f.question_id:
+            continue
+        ids = [i for i in re.split(r"[\s,;]+", f.question_id) if i]
+        if f.type == "grid":  # one id per row, in the order of ``rows``
+            for qid, row in zip(ids, f.rows, strict=False):
+                by_id[qid] = (f, row)
+        elif ids:
+            by_id[ids[0]] = (f, None)
+    titles = question_titles or {}
+    keyed = []
+    for qid in question_ids:
+        title = titles.get(qid, "")
+        if qid in by_id:
+            f, row = by_id[qid]
+            keyed.append((qid, title or f.titles[0], _TitleMatch("field", f, row)))
+        elif title:
+            keyed.append((qid, title, _match_title(mapping, title)))
+        else:
+            keyed.append((qid, qid, _TitleMatch("unmapped")))
+    return _binding(mapping, keyed, table=False)
+
+
+# ---------------------------------------------------------------------------------------
+# The normaliser
+# ---------------------------------------------------------------------------------------
+
+
+class _Rejected(Exception):
+    """The whole response is not used (the DataProblem is already recorded)."""
+
+
+@dataclass
+class _Context:
+    source: SourceConfig
+    mapping: FormMapping
+    rubric: Rubric
+    roster: Roster
+    index: RosterIndex
+    year: int
+    tz: ZoneInfo
+    title: str
+    problems: list[DataProblem] = field(default_factory=list)
+    skipped_fields: set[str] = field(default_factory=set)  # mapping errors, reported once
+
+    @property
+    def locale(self) -> Locale:
+        return self.source.locale
+
+    def source_problem(self, column: str, reason: str, raw_value: str = "") -> None:
+        self.problems.append(DataProblem(self.title, "", column, raw_value, reason))
+
+
+def _text_of(answer: Answer) -> str:
+    if isinstance(answer, str):
+        return answer
+    return ", ".join(a for a in answer if not is_blank(a))
+
+
+def _as_bool(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    v = fold(str(value))
+    if v in {"true", "yes", "co", "1", "dat", "da gui"}:
+        return True
+    if v in {"false", "no", "khong", "0", "chua dat", "chua gui"}:
+        return False
+    return None
+
+
+def _resolve_choice(f: FieldMapping, text: str) -> tuple[str, object] | None:
+    """(canonical choice, its value from ``values`` or the choice itself), else None."""
+    choice = match_choice(text, [*f.choices, *f.values], f.choice_aliases)
+    if choice is None:
+        return None
+    key = normalize_title(choice)
+    for k, v in f.values.items():
+        if normalize_title(k) == key:
+            return choice, v
+    return choice, choice
+
+
+def _unknown_choice(f: FieldMapping, effect: str) -> str:
+    known = " · ".join(dict.fromkeys([*f.choices, *f.values]))
+    return f"Câu trả lời không khớp lựa chọn nào đã biết ({known}); {effect}"
+
+
+class _Row:
+    """One response being read: typed accessors that record problems as they go."""
+
+    def __init__(self, ctx: _Context, raw: RawResponse, binding: ColumnBinding) -> None:
+        self.ctx = ctx
+        self.raw = raw
+        self.binding = binding
+        self.branch_code = ""
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def problem(self, column: str, raw_value: str, reason: str) -> None:
+        self.ctx.problems.append(
+            DataProblem(
+                self.ctx.title, self.raw.row_label, column, raw_value, reason, self.branch_code
+            )
+        )
+
+    def reject(self, column: str, raw_value: str, reason: str) -> _Rejected:
+        self.problem(column, raw_value, reason)
+        return _Rejected()
+
+    def column_title(self, name: str) -> str:
+        cols = self.binding.for_field(name)
+        if cols:
+            return cols[0].title
+        f = self.ctx.mapping.field_map(name)
+        return f.titles[0] if f else name
+
+    def cell(self, name: str, row: str | None = None) -> tuple[BoundColumn, Answer] | None:
+        """The first non-blank answer among the columns bound to the field: a question
+        re-created in the form leaves older rows in one column, newer in the other."""
+        if name in self.ctx.skipped_fields:
+            return None
+        for col in self.binding.for_field(name):
+            if row is not None and col.row != row:
+                continue
+            answer = self.raw.answers.get(col.key)
+            if answer is not None and not is_blank(_text_of(answer)):
+                return col, answer
+        return None
+
+    # -- typed accessors --------------------------------------------------------------
+
+    def raw_text(self, name: str) -> tuple[str, str] | None:
+        hit = self.cell(name)
+        return None if hit is None else (hit[0].title, _text_of(hit[1]))
+
+    def text(self, name: str) -> str | None:
+        hit = self.raw_text(name)
+        return None if hit is None else clean_text(hit[1])
+
+    def date(self, name: str, *, birth: bool = False) -> date | None:
+        hit = self.raw_text(name)
+        if hit is None:
+            return None
+        column, text = hit
+        try:
+            d = parse_date(text, self.ctx.locale)
+            if birth:
+                check_birth_date(d, self.ctx.year)
+            elif name in CAMPAIGN_DATES:
+                check_campaign_date(d, self.ctx.year)
+        except BadValue as e:
+            self.problem(column, text, f"{e.reason}; không được tính")
+            return None
+        return d
+
+    def integer(self, name: str) -> int | None:
+        hit = self.raw_text(name)
+        if hit is None:
+            return None
+        column, text = hit
+        try:
+            return parse_int(text)
+        except BadValue as e:
+            self.problem(column, text, f"{e.reason}; không được tính")
+            return None
+
+    def choice(self, name: str) -> tuple[str, object] | None:
+        """(canonical choice, its mapped value or the choice itself), None when blank or
+        unknown (unknown is a problem)."""
+        hit = self.raw_text(name)
+        f = self.ctx.mapping.field_map(name)
+        if hit is None or f is None:
+            return None
+        column, text = hit
+        got = _resolve_choice(f, text)
+        if got is None:
+            self.problem(column, text, _unknown_choice(f, "không được tính"))
+        return got
+
+    def yes_no(self, name: str) -> bool | None:
+        got = self.choice(name)
+        if got is None:
+            return None
+        value = _as_bool(got[1])
+        if value is None:
+            column, text = self.raw_text(name) or ("", "")
+            self.problem(
+                column,
+                text,
+                f"Tệp ánh xạ không cho biết '{got[0]}' nghĩa là có hay không (values); "
+                "không được tính",
+            )
+        return value
+
+    def checkboxes(self, name: str, choices: Sequence[str]) -> tuple[str, ...]:
+        hit = self.cell(name)
+        if hit is None:
+            return ()
+        col, answer = hit
+        f = col.field
+        got = split_checkboxes(answer, choices, f.choice_aliases)
+        for piece in got.unknown:
+            self.problem(
+                col.title,
+                piece,
+                f'Nội dung "{piece}" không khớp lựa chọn nào đã biết; không được tính '
+                "(câu trả lời 'Khác', hoặc lựa chọn đã đổi tên: thêm vào choice_aliases)",
+            )
+        return got.chosen
+
+    def grid(self, name: str) -> dict[str, bool]:
+        f = self.ctx.mapping.field_map(name)
+        if f is None:
+            return {}
+        out: dict[str, bool] = {}
+        for row in f.rows:
+            hit = self.cell(name, row)
+            if hit is None:
+                continue
+            col, answer = hit
+            text = _text_of(answer)
+            got = _resolve_choice(f, text)
+            value = None if got is None else _as_bool(got[1])
+            if value is None:
+                self.problem(col.title, text, _unknown_choice(f, "không được tính"))
+                continue
+            out[row] = value
+        return out
+
+    def score(
+        self, name: str, maximum: float, not_applicable: Sequence[str]
+    ) -> CriterionValue | None:
+        hit = self.raw_text(name)
+        if hit is None:
+            return None
+        column, text = hit
+        try:
+            return parse_score(text, maximum, not_applicable)
+        except BadValue as e:
+            self.problem(column, text, e.reason)
+            return None
+
+
+# ---------------------------------------------------------------------------------------
+# Per kind
+# ---------------------------------------------------------------------------------------
+
+
+def _common(ctx: _Context, raw: RawResponse, at: datetime) -> dict[str, Any]:
+    return {
+        "source_id": ctx.source.id,
+        "response_id": raw.response_id,
+        "row_label": raw.row_label,
+        "submitted_at": at,
+    }
+
+
+def _branch_report(row: _Row, at: datetime) -> BranchReport:
+    ctx = row.ctx
+    branch_text = row.raw_text("branch")
+    match = ctx.index.match_branch(branch_text[1] if branch_text else None)
+    if not match.ok:
+        raise row.reject(
+            row.column_title("branch"),
+            branch_text[1] if branch_text else "",
+            f"{match.reason}; {NOT_USED}",
+        )
+    code = match.code
+    row.branch_code = code
+    roster_total, roster_exempt = ctx.index.branch_size(code)
+
+    total = row.integer("total_members")
+    exempt = row.integer("exempt_members")
+    participants = row.integer("participants")
+    if exempt is not None and total is not None and exempt > total:
+        row.problem(
+            row.column_title("exempt_members"),
+            str(exempt),
+            f"Số đảng viên được miễn sinh hoạt ({exempt}) lớn hơn tổng số đảng viên của chi bộ "
+            f"({total}); không được tính",
+        )
+        exempt = None
+    if participants is not None:
+        base_total = total if total is not None else roster_total
+        base_exempt = exempt if exempt is not None else roster_exempt
+        eligible = base_total - base_exempt
+        from_roster = total is None or exempt is None
+        if (total is not None or roster_total > 0) and participants > eligible:
+            note = ", theo danh sách đảng viên" if from_roster else ""
+            row.problem(
+                row.column_title("participants"),
+                str(participants),
+                f"Số đảng viên tham gia ({participants}) lớn hơn số đảng viên phải sinh hoạt "
+                f"({eligible} = {base_total} − {base_exempt} miễn sinh hoạt{note}); "
+                "không được tính",
+            )
+            participants = None
+
+    limit = total if total is not None else (roster_total or None)
+    counts: dict[str, int | None] = {}
+    for key in BRANCH_COUNT_KEYS:
+        name = f"count:{key}"
+        value = row.integer(name)
+        if value is not None and limit is not None and value > limit:
+            where = (
+                "tổng số đảng viên của chi bộ"
+                if total is not None
+                else ("số đảng viên của chi bộ theo danh sách")
+            )
+            row.problem(
+                row.column_title(name),
+                str(value),
+                f"Số đảng viên ({value}) lớn hơn {where} ({limit}); không được tính",
+            )
+            value = None
+        counts[key] = value
+
+    six_clear: dict[str, str | None] = {}
+    for key in SIX_CLEAR_KEYS:
+        if key == "ro_thoi_gian":
+            d = row.date(key)
+            six_clear[key] = format_date(d) if d else None
+        else:
+            six_clear[key] = row.text(key)
+
+    contents_f = ctx.mapping.field_map("contents")
+    session_form = row.choice("session_form")
+    progress = row.choice("task_progress")
+    return BranchReport(
+        **_common(ctx, row.raw, at),
+        branch_code=code,
+        reporter_name=row.text("reporter_name"),
+        plan_date=row.date("plan_date"),
+        session_date=row.date("session_date"),
+        session_form=str(session_form[0]) if session_form else None,
+        total_members=total,
+        exempt_members=exempt,
+        participants=participants,
+        contents=row.checkboxes("contents", contents_f.choices) if contents_f else (),
+        invited_expert=row.yes_no("invited_expert"),
+        task_name=row.text("task_name"),
+        six_clear=six_clear,
+        task_progress=str(progress[0]) if progress else None,
+        counts=counts,
+        report_sent=row.yes_no("report_sent"),
+        good_practices=row.text("good_practices"),
+        difficulties=row.text("difficulties"),
+    )
+
+
+def _branch_hint(row: _Row, name: str) -> str | None:
+    """The branch code the respondent gave, when it matches (used to narrow namesakes)."""
+    hit = row.raw_text(name)
+    if hit is None:
+        return None
+    m = row.ctx.index.match_branch(hit[1])
+    return m.code if m.ok else None
+
+
+def _birth_date(row: _Row, *, required: bool) -> date | None:
+    """The respondent's birth date; without a readable one a member cannot be identified."""
+    hit = row.raw_text("birth_date")
+    column = row.column_title("birth_date")
+    if hit is None:
+        if required:
+            raise row.reject(
+                column, "", f"Chưa nhập ngày sinh: không xác định được đảng viên; {NOT_USED}"
+            )
+        return None
+    try:
+        d = parse_date(hit[1], row.ctx.locale)
+        check_birth_date(d, row.ctx.year)
+    except BadValue as e:
+        if required:
+            raise row.reject(
+                column, hit[1], f"{e.reason}; không xác định được đảng viên; {NOT_USED}"
+            ) from None
+        row.problem(column, hit[1], f"{e.reason}; không đối chiếu được với danh sách đảng viên")
+        return None
+    return d
+
+
+def _member(row: _Row) -> Member:
+    """The roster member a form B/C response is about, or _Rejected."""
+    name = row.raw_text("name")
+    column = row.column_title("name")
+    if name is None:
+        raise row.reject(column, "", f"Chưa nhập họ và tên đảng viên; {NOT_USED}")
+    birth = _birth_date(row, required=True)
+    match = row.ctx.index.match_member(name[1], birth, _branch_hint(row, "branch"))
+    if match.member is None:
+        raise row.reject(column, name[1], f"{match.reason}; {NOT_USED}")
+    row.branch_code = match.member.branch_code
+    return match.member
+
+
+def _registration(row: _Row, at: datetime) -> Registration:
+    ctx = row.ctx
+    member = _member(row)
+    sections: dict[str, tuple[str, ...]] = {}
+    for f in ctx.mapping.fields:
+        sid = f.section_id
+        if sid is None or f.field in ctx.skipped_fields or not row.binding.for_field(f.field):
+            continue
+        choices = f.choices or ctx.rubric.section(sid).items
+        sections[sid] = row.checkboxes(f.field, choices)
+    return Registration(
+        **_common(ctx, row.raw, at),
+        member_code=member.code,
+        branch_code=member.branch_code,
+        position=row.text("position"),
+        sections=sections,
+        self_assessment=row.grid("self_assessment"),
+    )
+
+
+def _score_sheet(row: _Row, at: datetime) -> ScoreSheet:
+    ctx = row.ctx
+    member = _member(row)
+    column = row.column_title("scorer")
+    hit = row.raw_text("scorer")
+    if hit is None:
+        raise row.reject(column, "", f"Chưa chọn người chấm; {NOT_USED}")
+    f = ctx.mapping.field_map("scorer")
+    assert f is not None
+    got = _resolve_choice(f, hit[1])
+    try:
+        scorer = Scorer(str(got[1])) if got is not None else None
+    except ValueError:  # a mapping whose values are not "self" / "committee"
+        scorer = None
+    if scorer is None:
+        raise row.reject(column, hit[1], _unknown_choice(f, NOT_USED))
+    criteria: dict[int, CriterionValue] = {}
+    for fm in ctx.mapping.fields:
+        n = fm.criterion_number
+        if n is None or fm.field in ctx.skipped_fields:
+            continue
+        value_n = row.score(fm.field, ctx.rubric.criterion(n).max, fm.not_applicable)
+        if value_n is not None:
+            criteria[n] = value_n
+    return ScoreSheet(
+        **_common(ctx, row.raw, at),
+        member_code=member.code,
+        branch_code=member.branch_code,
+        scorer=scorer,
+        criteria=criteria,
+    )
+
+
+def _learning(row: _Row, at: datetime) -> LearningRecord:
+    ctx = row.ctx
+    name = row.raw_text("name")
+    if name is None:
+        raise row.reject(row.column_title("name"), "", f"Chưa nhập họ và tên người học; {NOT_USED}")
+    unit = row.raw_text("unit")
+    unit_match = ctx.index.match_branch(unit[1] if unit else None)
+    birth = _birth_date(row, required=False)
+    member_code, branch_code = "", ""
+    if birth is not None:
+        match = ctx.index.match_member(name[1], birth, unit_match.code or None)
+        if match.status == "ambiguous":
+            raise row.reject(row.column_title("name"), name[1], f"{match.reason}; {NOT_USED}")
+        if match.member is not None:
+            member_code, branch_code = match.member.code, match.member.branch_code
+    if not member_code:
+        if not unit_match.ok:
+            raise row.reject(
+                row.column_title("unit"),
+                unit[1] if unit else "",
+                _unit_reason(unit_match.status),
+            )
+        branch_code = unit_match.code
+        row.branch_code = branch_code
+        namesakes = [m for m in ctx.index.namesakes(name[1]) if m.branch_code == branch_code]
+        if namesakes and birth is not None:
+            row.problem(
+                row.column_title("birth_date"),
+                format_date(birth) if birth else "",
+                "Trùng họ tên với đảng viên của chi bộ nhưng khác ngày sinh: được tính là người "
+                "học ngoài Đảng; nếu là đảng viên, kiểm tra lại ngày sinh",
+            )
+    row.branch_code = branch_code
+    passed = row.yes_no("result")
+    return LearningRecord(
+        **_common(ctx, row.raw, at),
+        branch_code=branch_code,
+        member_code=member_code,
+        lessons_completed=row.integer("lessons_completed"),
+        passed=passed,
+        completed_on=row.date("completed_on"),
+    )
+
+
+def _unit_reason(status: str) -> str:
+    if status == "ambiguous":
+        what = "khớp nhiều chi bộ trong danh sách"
+    elif status == "unknown":
+        what = "không khớp chi bộ nào trong danh sách chi bộ"
+    else:
+        what = "để trống"
+    return (
+        f"Người học không có trong danh sách đảng viên và đơn vị {what}, nên không biết tính "
+        "vào chi bộ nào; nếu đây là tên gọi khác của một chi bộ, thêm vào cột 'Tên gọi khác' "
+        f"của danh sách chi bộ; {NOT_USED}"
+    )
+
+
+_BUILDERS: dict[SourceKind, Callable[[_Row, datetime], Record]] = {
+    SourceKind.BRANCH_STATS: _branch_report,
+    SourceKind.REGISTRATION: _registration,
+    SourceKind.SCORING: _score_sheet,
+    SourceKind.LEARNING: _learning,
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------
+
+
+def _check_mapping_against_rubric(ctx: _Context) -> None:
+    """Fields the rubric cannot back are skipped (once, with a source problem)."""
+    numbers = {c.number for c in ctx.rubric.criteria}
+    sections = {s.id for s in ctx.rubric.registration}
+    for f in ctx.mapping.fields:
+        n, sid = f.criterion_number, f.section_id
+        if n is not None and n not in numbers:
+            ctx.skipped_fields.add(f.field)
+            ctx.source_problem(
+                f.titles[0],
+                f"Tệp ánh xạ dùng tiêu chí {n} nhưng tệp tiêu chí năm {ctx.rubric.year} không "
+                "có tiêu chí này; dữ liệu của cột này không được dùng",
+            )
+        if sid is not None and not f.choices and sid not in sections:
+            ctx.skipped_fields.add(f.field)
+            ctx.source_problem(
+                f.titles[0],
+                f"Tệp ánh xạ dùng mục đăng ký '{sid}' không có trong tệp tiêu chí và không "
+                "khai báo 'choices'; dữ liệu của cột này không được dùng",
+            )
+
+
+def _usable(ctx: _Context, binding: ColumnBinding, *, table: bool) -> bool:
+    """Report the binding's problems; False when the source cannot be used at all."""
+    for title, reason in binding.conflicts:
+        ctx.source_problem(title, reason)
+    for title in binding.unmapped:
+        ctx.source_problem(title, UNMAPPED_REASON)
+    usable = True
+    # the learning platform's export has no submission time (see _timestamp)
+    if table and binding.timestamp_key is None and ctx.mapping.kind != SourceKind.LEARNING:
+        ctx.source_problem(
+            ctx.mapping.timestamp.titles[0],
+            "Không tìm thấy cột dấu thời gian ("
+            + " / ".join(ctx.mapping.timestamp.titles)
+            + "); nguồn này không được dùng trong lần tổng hợp này",
+        )
+        usable = False
+    required = REQUIRED_FIELDS[ctx.mapping.kind] | {
+        f.field for f in ctx.mapping.fields if f.required
+    }
+    bound = binding.bound_fields()
+    for name in sorted(required - bound):
+        f = ctx.mapping.field_map(name)
+        ctx.source_problem(
+            f.titles[0] if f else name,
+            "Không tìm thấy cột của câu hỏi bắt buộc này (kiểm tra tiêu đề câu hỏi hoặc thêm "
+            "vào 'aliases' trong tệp ánh xạ); nguồn này không được dùng trong lần tổng hợp này",
+        )
+        usable = False
+    return usable
+
+
+def _timestamp(row: _Row, ctx: _Context) -> datetime:
+    raw = row.raw
+    if raw.keyed_by == "title" and row.binding.timestamp_key is None and raw.submitted_at is None:
+        # Only the learning export gets here (_usable): its rows carry no submission time.
+        # The completion date stands in (a row with a result wins over one without), else
+        # the start of the ward's year: deterministic, no clock.
+        done = _quiet_date(row, "completed_on")
+        start = done or date(ctx.year, 1, 1)
+        return datetime(start.year, start.month, start.day, tzinfo=ctx.tz)
+    if raw.keyed_by == "question_id" or row.binding.timestamp_key is None:
+        if raw.submitted_at is None:
+            raise row.reject("Dấu thời gian", "", f"Phản hồi không có thời điểm gửi; {NOT_USED}")
+        at = raw.submitted_at
+        if at.tzinfo is None:  # the Forms API gives UTC
+            at = at.replace(tzinfo=UTC)
+        return at.astimezone(ctx.tz)
+    key = row.binding.timestamp_key
+    title = key.replace("\ufeff", "").strip()
+    text = _text_of(raw.answers.get(key, ""))
+    if is_blank(text):
+        if raw.submitted_at is not None:
+            return raw.submitted_at.astimezone(ctx.tz)
+        raise row.reject(title, "", f"Thiếu dấu thời gian; {NOT_USED}")
+    try:
+        return parse_timestamp(text, ctx.locale, ctx.tz)
+    except BadValue as e:
+        raise row.reject(title, text, f"{e.reason}; {NOT_USED}") from None
+
+
+def _quiet_date(row: _Row, name: str) -> date | None:
+    """A date read without reporting (the normal read reports it once, later)."""
+    hit = row.raw_text(name)
+    if hit is None:
+        return None
+    try:
+        return parse_date(hit[1], row.ctx.locale)
+    except BadValue:
+        return None
+
+
+def normalize_source(
+    source: SourceConfig,
+    mapping: FormMapping,
+    rubric: Rubric,
+    roster: Roster,
+    raws: Sequence[RawResponse],
+    *,
+    year: int,
+    tz: ZoneInfo,
+    question_titles: Mapping[str, str] | None = None,
+    index: RosterIndex | None = None,
+) -> NormalizedSource:
+    """Every acceptable submission of one source as a record (history included), and a
+    DataProblem for every answer not used. Pure: no I/O, no clock."""
+    ctx = _Context(
+        source=source,
+        mapping=mapping,
+        rubric=rubric,
+        roster=roster,
+        index=index or RosterIndex(roster),
+        year=year,
+        tz=tz,
+        title=source.title or mapping.title,
+    )
+    _check_mapping_against_rubric(ctx)
+    build = _BUILDERS[mapping.kind]
+    records: list[Record] = []
+    unmapped: list[str] = []
+    by_title = [r for r in raws if r.keyed_by == "title"]
+    by_id = [r for r in raws if r.keyed_by == "question_id"]
+    groups: list[tuple[list[RawResponse], ColumnBinding, bool]] = []
+    if by_title:
+        headers = list(dict.fromkeys(k for r in by_title for k in r.answers))
+        groups.append((by_title, bind_columns(mapping, headers), True))
+    if by_id:
+        ids = list(
+            dict.fromkeys([*(question_titles or {}), *(k for r in by_id for k in r.answers)])
+        )
+        groups.append((by_id, bind_question_ids(mapping, ids, question_titles), False))
+    for group, binding, table in groups:
+        unmapped += [t for t in binding.unmapped if t not in unmapped]
+        if not _usable(ctx, binding, table=table):
+            continue
+        for raw in group:
+            row = _Row(ctx, raw, binding)
+            try:
+                records.append(build(row, _timestamp(row, ctx)))
+            except _Rejected:
+                continue
+    return NormalizedSource(
+        source_id=source.id,
+        kind=mapping.kind,
+        records=tuple(records),
+        problems=tuple(ctx.problems),
+        unmapped_columns=tuple(unmapped),
+    )

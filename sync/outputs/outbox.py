@@ -1,0 +1,81 @@
+"""The offline mail transport: one .eml file per alert in a folder.
+
+A file appears whole or not at all (temporary file in the same folder, fsync, os.replace,
+fsync of the folder), so after a crash "the file exists" means "the message was sent".
+The file name comes from the alert id, so sending the same alert again overwrites the same
+file with the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from email.message import EmailMessage
+from pathlib import Path
+
+from sync.mail import MailError
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_NAME_MAX = 120
+
+
+def eml_name(alert_id: str) -> str:
+    """A portable file name for an alert id, unique even when two ids differ only in
+    characters the file system cannot hold ("ke_hoach:CB01:overdue:2" ->
+    "ke_hoach_CB01_overdue_2-1a2b3c4d.eml")."""
+    readable = _UNSAFE.sub("_", alert_id).strip("._")[:_NAME_MAX] or "alert"
+    tag = hashlib.sha256(alert_id.encode("utf-8")).hexdigest()[:8]
+    return f"{readable}-{tag}.eml"
+
+
+class OutboxTransport:
+    """Writes each message to ``<folder>/<eml_name(alert_id)>``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def path_for(self, alert_id: str) -> Path:
+        return self.folder / eml_name(alert_id)
+
+    def send(self, alert_id: str, message: EmailMessage) -> None:
+        target = self.path_for(alert_id)
+        try:
+            data = message.as_bytes()
+        except (TypeError, ValueError, UnicodeError) as e:
+            raise MailError(f"Không tạo được nội dung thư {alert_id}: {e}") from e
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".kns-", suffix=".tmp")
+        except OSError as e:
+            raise MailError(f"Không tạo được tệp thư trong thư mục {self.folder}: {e}") from e
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise MailError(f"Không ghi được tệp thư {target}: {e}") from e
+        _fsync_dir(self.folder)
+
+    def was_sent(self, alert_id: str) -> bool | None:
+        return self.path_for(alert_id).is_file()
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
