@@ -32,7 +32,8 @@ def check(config_path: Path, now: datetime) -> list[Finding]:
         inputs = load_inputs(cfg)
     except ConfigError as e:
         findings += [Finding("error", p) for p in e.problems]
-        return findings + _check_mail(cfg)
+        # without a valid roster nothing can be matched, but the files can still be read
+        return findings + _check_source_files(cfg) + _check_mail(cfg)
     findings += _check_cross_references(inputs)
     findings += _check_sources(inputs, now)
     findings += _check_mail(cfg)
@@ -141,6 +142,18 @@ def _check_sources(inputs: Inputs, now: datetime) -> list[Finding]:
                 f"{rows} lỗi dữ liệu (xem tab 'Lỗi dữ liệu' sau khi chạy)",
             )
         )
+    return out
+
+
+def _check_source_files(cfg: WardConfig) -> list[Finding]:
+    out: list[Finding] = []
+    for s in cfg.sources:
+        if s.file is None:
+            continue
+        try:
+            FileSource(s.id, s.file, s.sheet).fetch()
+        except SourceError as e:
+            out.append(Finding("error", f"nguồn '{s.id}': {e}"))
     return out
 
 
