@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, tzinfo
 
 from sync.config import Milestone, WardConfig
 from sync.model import (
@@ -55,6 +55,8 @@ class AlertPlan:
     due: tuple[Alert, ...]  # to send now
     waiting: tuple[Alert, ...]  # due, but now is outside the send window: they wait for it
     unaddressable: tuple[Alert, ...]  # due, but the recipient has no e-mail address
+    # due, but over today's sending limit (mail.daily_limit): sent on a later day
+    queued: tuple[Alert, ...] = ()
 
 
 def alert_code(alert_id: str) -> str:
@@ -123,7 +125,53 @@ def plan_alerts(
             due.append(a)
         else:
             waiting.append(a)
-    return AlertPlan(tuple(due), tuple(waiting), tuple(unaddressable))
+    due, queued = _within_daily_limit(cfg, due, ledger, today)
+    return AlertPlan(tuple(due), tuple(waiting), tuple(unaddressable), tuple(queued))
+
+
+# What goes first when the daily limit cannot take everything: the ward staff's digest
+# (it says how many wait), then the most urgent notices.
+_LIMIT_PRIORITY = {
+    AlertKind.DIGEST: 0,
+    AlertKind.ESCALATION: 1,
+    AlertKind.OVERDUE: 2,
+    AlertKind.REMINDER: 3,
+}
+
+
+def sent_on(ledger: Mapping[str, LedgerEntry], day: date, tz: tzinfo) -> int:
+    """Messages handed to the mail transport on a local day (sent, or possibly sent)."""
+    n = 0
+    for e in ledger.values():
+        if e.status == "failed":
+            continue
+        at = e.sent_at or e.intent_at
+        if at is not None and at.astimezone(tz).date() == day:
+            n += 1
+    return n
+
+
+def _within_daily_limit(
+    cfg: WardConfig, due: list[Alert], ledger: Mapping[str, LedgerEntry], today: date
+) -> tuple[list[Alert], list[Alert]]:
+    """Split ``due`` into what fits today's remaining quota and what waits for tomorrow;
+    the digest sent today says how many wait."""
+    limit = cfg.mail.daily_limit
+    if limit is None:
+        return due, []
+    room = max(0, limit - sent_on(ledger, today, cfg.tz))
+    ranked = sorted(range(len(due)), key=lambda i: (_LIMIT_PRIORITY[due[i].kind], i))
+    keep = set(ranked[:room])
+    sent = [a for i, a in enumerate(due) if i in keep]
+    queued = [a for i, a in enumerate(due) if i not in keep]
+    if queued:
+        sent = [
+            replace(a, context={**a.context, "queued_count": len(queued)})
+            if a.kind is AlertKind.DIGEST
+            else a
+            for a in sent
+        ]
+    return sent, queued
 
 
 # ---------------------------------------------------------------------------------------
@@ -286,6 +334,7 @@ def _digest(
         "late_count": len(late),
         "late_branches": late,
         "alert_code": alert_code(alert_id),
+        "queued_count": 0,  # set when the daily sending limit holds messages back
     }
     return Alert(
         alert_id=alert_id,

@@ -12,14 +12,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
+from sync.backend import google_apis, google_scopes, make_backend
 from sync.check import check
 from sync.config import WardConfig, load_config
-from sync.cycle import CycleReport, Inputs, embedded_backend, load_inputs, run_cycle
+from sync.cycle import CycleReport, Inputs, load_inputs, run_cycle
 from sync.errors import ConfigError
 from sync.mail import render_alert
 from sync.model import MilestoneState
 from sync.state import StateStore
+
+if TYPE_CHECKING:
+    from sync.google.apis import GoogleApis
 
 log = logging.getLogger("kns")
 
@@ -72,6 +77,25 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[common], help="kiểm tra cấu hình, ánh xạ, danh sách")
     sub.add_parser("status", parents=[common], help="bảng tình trạng các chi bộ")
     sub.add_parser("preview-mail", parents=[common], help="xem trước các thư đến hạn (không gửi)")
+    auth = sub.add_parser("auth", help="đăng nhập tài khoản Google (OAuth)")
+    auth_sub = auth.add_subparsers(dest="auth_command", required=True)
+    login = auth_sub.add_parser(
+        "login",
+        parents=[common],
+        help="đăng nhập bằng trình duyệt, lưu mã truy cập vào tệp google.credentials",
+    )
+    login.add_argument(
+        "--client-secrets",
+        type=Path,
+        required=True,
+        help="tệp client_secret_*.json của OAuth client (loại Desktop app)",
+    )
+    login.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="không tự mở trình duyệt: in địa chỉ để mở (ví dụ qua SSH có chuyển cổng)",
+    )
+    login.add_argument("--port", type=int, default=0, help="cổng loopback (mặc định: tự chọn)")
     return p
 
 
@@ -84,9 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.command == "check":
         return _cmd_check(args)
+    if args.command == "auth":
+        return _cmd_auth_login(args)
     try:
         cfg = load_config(args.config)
-        inputs = load_inputs(cfg)
+        inputs = _inputs(cfg)
     except ConfigError as e:
         print("Cấu hình có lỗi (chạy `kns check` để xem toàn bộ):", file=sys.stderr)
         for p in e.problems:
@@ -95,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         if args.once or args.dry_run:
             return _cmd_run_once(inputs, _parse_now(args.now, cfg), dry_run=args.dry_run)
-        return _cmd_daemon(inputs, args.now)
+        return _cmd_daemon(args.config, args.now)
     if args.command == "status":
         return _cmd_status(inputs, _parse_now(args.now, cfg))
     if args.command == "preview-mail":
@@ -103,8 +129,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_FAILED  # pragma: no cover  (argparse enforces the choices)
 
 
+# One set of Google clients per process: their rate limiters must see every request.
+_apis: dict[str, GoogleApis] = {}
+
+
+def _google(cfg: WardConfig) -> GoogleApis | None:
+    if not cfg.uses_google:
+        return None
+    key = str(cfg.google.credentials) if cfg.google else ""
+    if key not in _apis:
+        _apis[key] = google_apis(cfg)
+    return _apis[key]
+
+
+def _inputs(cfg: WardConfig) -> Inputs:
+    return load_inputs(cfg, apis=_google(cfg))
+
+
 def _cycle(inputs: Inputs, now: datetime, *, dry_run: bool) -> CycleReport:
-    backend = embedded_backend(inputs.cfg)
+    backend = make_backend(inputs.cfg, inputs.mappings, apis=_google(inputs.cfg))
     with StateStore(inputs.cfg.state.path, read_only=dry_run) as store:
         return run_cycle(inputs, store, backend, now, dry_run=dry_run)
 
@@ -151,7 +194,7 @@ class _Stop:
         self.requested = True
 
 
-def _cmd_daemon(inputs: Inputs, now_text: str | None) -> int:
+def _cmd_daemon(config: Path, now_text: str | None) -> int:
     import schedule
 
     if now_text is not None:
@@ -160,11 +203,21 @@ def _cmd_daemon(inputs: Inputs, now_text: str | None) -> int:
     stop = _Stop()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    minutes = inputs.cfg.schedule.every_minutes
+    minutes = load_config(config).schedule.every_minutes
 
     def job() -> None:
+        # config and roster are read again each cycle: staff edit them without a restart
         try:
-            _cycle(inputs, datetime.now().astimezone(inputs.cfg.tz), dry_run=False)
+            cfg = load_config(config)
+            inputs = _inputs(cfg)
+        except ConfigError as e:
+            log.error("Cấu hình có lỗi, bỏ qua chu kỳ này: %s", "; ".join(e.problems))
+            return
+        except Exception as e:
+            log.exception("Không nạp được cấu hình, bỏ qua chu kỳ này: %s", e)
+            return
+        try:
+            _cycle(inputs, datetime.now().astimezone(cfg.tz), dry_run=False)
         except Exception as e:  # one failed cycle must not kill the daemon; the next resumes
             log.exception("Chu kỳ lỗi, sẽ thử lại ở chu kỳ sau: %s", e)
 
@@ -176,6 +229,29 @@ def _cmd_daemon(inputs: Inputs, now_text: str | None) -> int:
         scheduler.run_pending()
         time.sleep(1)
     log.info("Đã dừng.")
+    return EXIT_OK
+
+
+def _cmd_auth_login(args: argparse.Namespace) -> int:
+    from sync.google.auth import login
+
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as e:
+        for p in e.problems:
+            print(f"Lỗi cấu hình: {p}", file=sys.stderr)
+        return EXIT_FAILED
+    if cfg.google is None:
+        print("Cấu hình chưa có nhóm 'google' (credentials: nơi lưu mã truy cập)", file=sys.stderr)
+        return EXIT_FAILED
+    login(
+        args.client_secrets,
+        cfg.google.credentials,
+        google_scopes(cfg),
+        open_browser=not args.no_browser,
+        port=args.port,
+    )
+    print(f"Đã lưu mã truy cập vào {cfg.google.credentials} (chỉ chủ tệp đọc được).")
     return EXIT_OK
 
 

@@ -38,10 +38,25 @@ class WardInfo(_Strict):
 
 
 class RosterConfig(_Strict):
-    """Roster files (CSV or XLSX). Columns are documented in the README."""
+    """Roster files (CSV or XLSX), or two tabs of a Google spreadsheet. Columns are
+    documented in the README."""
 
-    branches: Path
-    members: Path
+    branches: Path | None = None
+    members: Path | None = None
+    spreadsheet_id: str | None = None
+    branches_tab: str = "Chi bộ"
+    members_tab: str = "Đảng viên"
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> RosterConfig:
+        files = self.branches is not None or self.members is not None
+        if files and self.spreadsheet_id:
+            raise ValueError(
+                "chọn một trong hai: tệp ('branches', 'members') hoặc 'spreadsheet_id'"
+            )
+        if not self.spreadsheet_id and (self.branches is None or self.members is None):
+            raise ValueError("cần cả 'branches' và 'members' (tệp), hoặc 'spreadsheet_id'")
+        return self
 
 
 class SourceConfig(_Strict):
@@ -53,15 +68,26 @@ class SourceConfig(_Strict):
     # embedded backend: a downloaded export
     file: Path | None = None
     sheet: str | None = None  # XLSX: worksheet name (default: the first)
-    # Google backend (issue 3): form / linked sheet ids
+    # Google backend: the form itself (Forms API), or its linked response sheet
     form_id: str | None = None
     spreadsheet_id: str | None = None
+    worksheet: str | None = None  # linked sheet: the responses tab (default: the first tab)
 
     @model_validator(mode="after")
     def _has_origin(self) -> SourceConfig:
-        if self.file is None and self.form_id is None and self.spreadsheet_id is None:
-            raise ValueError("nguồn cần 'file' (tệp tải về) hoặc 'form_id' / 'spreadsheet_id'")
+        given = [k for k in ("file", "form_id", "spreadsheet_id") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                "nguồn cần đúng một trong: 'file' (tệp tải về), 'form_id' (Google Biểu mẫu) "
+                "hoặc 'spreadsheet_id' (bảng tính câu trả lời)"
+            )
         return self
+
+    @property
+    def origin(self) -> Literal["file", "form", "sheet"]:
+        if self.form_id:
+            return "form"
+        return "sheet" if self.spreadsheet_id else "file"
 
 
 class DestinationConfig(_Strict):
@@ -85,15 +111,23 @@ class SmtpConfig(_Strict):
     username: str | None = None
     password_env: str | None = None  # name of the environment variable holding the password
     timeout_seconds: float = Field(default=30, gt=0)
+    # A cycle killed between handing a message to the server and recording it cannot ask
+    # the server whether it went: at_most_once never resends (the default: a missed
+    # message is better than a duplicate to an official), at_least_once resends.
+    on_interrupted: Literal["at_most_once", "at_least_once"] = "at_most_once"
 
 
 class MailConfig(_Strict):
     sender: str = Field(min_length=3)  # "Ban Xây dựng Đảng <bxdd@phuong.gov.vn>"
     reply_to: str | None = None
     ward_staff: list[str] = Field(default_factory=list)  # digest recipients
-    transport: Literal["outbox", "smtp"] = "outbox"
+    transport: Literal["outbox", "smtp", "gmail"] = "outbox"
     outbox_dir: Path | None = None
     smtp: SmtpConfig | None = None
+    gmail_user: str = "me"  # the sending account ("me": the account of the credentials)
+    # messages per local day (Gmail: about 2,000 Workspace, 500 consumer); the rest waits
+    # for the next day, never dropped
+    daily_limit: int | None = Field(default=None, ge=1)
     templates: Path = Path("templates")
 
     @model_validator(mode="after")
@@ -161,6 +195,25 @@ class AlertPolicy(_Strict):
         return sorted(set(v), reverse=True)
 
 
+class RequestsPerMinute(_Strict):
+    """Client-side limits per API, below Google's per-user quotas so a cycle never sees 429."""
+
+    sheets: int = Field(default=60, ge=1)
+    forms: int = Field(default=180, ge=1)
+    gmail: int = Field(default=250, ge=1)
+
+
+class GoogleConfig(_Strict):
+    # service-account key or authorized-user token (`kns auth login`)
+    credentials: Path
+    # a service account acting as this Workspace user (domain-wide delegation; Gmail needs it)
+    delegated_user: str | None = None
+    full_resync_at: time = time(2, 0)  # local time of the nightly full read of each form
+    overlap_minutes: int = Field(default=5, ge=0)  # incremental reads look back this far
+    requests_per_minute: RequestsPerMinute = Field(default_factory=RequestsPerMinute)
+    max_attempts: int = Field(default=6, ge=1, le=20)
+
+
 class StateConfig(_Strict):
     path: Path
 
@@ -180,6 +233,25 @@ class WardConfig(_Strict):
     milestones: list[Milestone] = Field(default_factory=list)
     alerts: AlertPolicy = Field(default_factory=AlertPolicy)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    google: GoogleConfig | None = None
+
+    @model_validator(mode="after")
+    def _google_when_needed(self) -> WardConfig:
+        if self.google is None and self.uses_google:
+            raise ValueError(
+                "cấu hình dùng Google (form_id, spreadsheet_id, google_sheets hoặc gmail) "
+                "nhưng thiếu nhóm 'google' (credentials)"
+            )
+        return self
+
+    @property
+    def uses_google(self) -> bool:
+        return (
+            any(s.origin != "file" for s in self.sources)
+            or self.roster.spreadsheet_id is not None
+            or self.destination.kind == "google_sheets"
+            or self.mail.transport == "gmail"
+        )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> WardConfig:
@@ -230,6 +302,11 @@ def resolve_paths(cfg: WardConfig, base: Path) -> WardConfig:
                 }
             ),
             "state": cfg.state.model_copy(update={"path": _resolve(base, cfg.state.path)}),
+            "google": cfg.google.model_copy(
+                update={"credentials": _resolve(base, cfg.google.credentials)}
+            )
+            if cfg.google
+            else None,
         }
     )
 

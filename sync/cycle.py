@@ -11,19 +11,18 @@ The shell's order is what makes "never twice, never lost" hold:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from scoring.branches import branch_statuses
 from scoring.kpis import ward_kpis
 from scoring.members import member_results
 from scoring.rubric import Rubric, load_rubric
 from sync.alerts import AlertPlan, plan_alerts
+from sync.backend import Backend, make_backend
 from sync.config import WardConfig
 from sync.errors import ConfigError
 from sync.latest import latest_by
@@ -46,9 +45,12 @@ from sync.model import (
 )
 from sync.normalize import normalize_source
 from sync.roster import load_roster
-from sync.sources.files import FetchResult, FileSource, SourceError
+from sync.sources.files import FetchResult, SourceError
 from sync.state import StateStore
 from sync.tables import build_tables
+
+if TYPE_CHECKING:
+    from sync.google.apis import GoogleApis
 
 log = logging.getLogger("kns")
 
@@ -58,15 +60,21 @@ MAIL_SOURCE = "Gửi thư"
 class Source(Protocol):
     source_id: str
 
-    def fetch(self, cursor: str | None = None) -> FetchResult: ...
+    def fetch(self, cursor: str | None, now: datetime) -> FetchResult:
+        """Read the source (incrementally after ``cursor`` where it can); raise SourceError
+        (Vietnamese) when it cannot be read this cycle."""
+        ...
 
 
 class Destination(Protocol):
-    name: str
+    name: str  # stable: keys the hashes remembered in the state store
 
-    def write(self, tables: Sequence[Table]) -> None: ...
-
-    def exists(self) -> bool: ...
+    def write(
+        self, tables: Sequence[Table], previous: Mapping[str, str]
+    ) -> Mapping[str, str] | None:
+        """Write what changed since ``previous`` (what this destination returned after its
+        last successful write); return what to remember, or None when nothing was written."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -79,8 +87,9 @@ class Inputs:
     roster: Roster
 
 
-def load_inputs(cfg: WardConfig) -> Inputs:
-    """Load rubric, mappings and roster; every problem is reported at once."""
+def load_inputs(cfg: WardConfig, *, apis: GoogleApis | None = None) -> Inputs:
+    """Load rubric, mappings and roster; every problem is reported at once. A roster kept in
+    a Google spreadsheet is read through ``apis``."""
     problems: list[str] = []
     rubric = mappings = roster = None
     try:
@@ -102,12 +111,24 @@ def load_inputs(cfg: WardConfig) -> Inputs:
         loaded[s.id] = m
     mappings = loaded
     try:
-        roster = load_roster(cfg.roster.branches, cfg.roster.members)
+        roster = _load_roster(cfg, apis)
     except ConfigError as e:
         problems += e.problems
     if problems or rubric is None or roster is None:
         raise ConfigError(problems)
     return Inputs(cfg=cfg, rubric=rubric, mappings=mappings, roster=roster)
+
+
+def _load_roster(cfg: WardConfig, apis: GoogleApis | None) -> Roster:
+    r = cfg.roster
+    if r.spreadsheet_id is None:
+        assert r.branches is not None and r.members is not None  # validated by RosterConfig
+        return load_roster(r.branches, r.members)
+    if apis is None:
+        raise ConfigError(["roster.spreadsheet_id: cần tài khoản Google (nhóm 'google')"])
+    from sync.google.roster_sheet import load_roster_from_sheet
+
+    return load_roster_from_sheet(apis, r.spreadsheet_id, r.branches_tab, r.members_tab)
 
 
 # ---------------------------------------------------------------------------------------
@@ -208,64 +229,16 @@ def unaddressable_problems(alerts: Sequence[Alert], roster: Roster) -> list[Data
     return out
 
 
-def tables_hash(tables: Sequence[Table]) -> str:
-    h = hashlib.sha256()
-    for t in tables:
-        h.update(repr(t.content_key()).encode("utf-8"))
-    return h.hexdigest()
-
-
 # ---------------------------------------------------------------------------------------
 # The shell
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class Backend:
-    sources: dict[str, Source]
-    destination: Destination
-    transport: MailTransport
-
-
 def embedded_backend(cfg: WardConfig) -> Backend:
     """CSV/XLSX exports in; an XLSX workbook and .eml files (or SMTP) out."""
-    import os
-
-    from sync.outputs.outbox import OutboxTransport
-    from sync.outputs.smtp import SmtpTransport
-    from sync.outputs.xlsx import XlsxDestination
-
-    sources: dict[str, Source] = {}
-    for s in cfg.sources:
-        if s.file is None:
-            raise ConfigError(
-                [f"nguồn '{s.id}': chế độ ngoại tuyến cần 'file' (tệp .csv/.xlsx tải về)"]
-            )
-        sources[s.id] = FileSource(s.id, s.file, s.sheet)
-    if cfg.destination.kind != "xlsx" or cfg.destination.path is None:
-        raise ConfigError(["destination: chế độ ngoại tuyến chỉ ghi ra tệp .xlsx"])
-    destination = _XlsxTarget(XlsxDestination(cfg.destination.path), cfg.destination.path)
-    transport: MailTransport
-    if cfg.mail.transport == "smtp":
-        assert cfg.mail.smtp is not None  # validated by MailConfig
-        transport = SmtpTransport(cfg.mail.smtp, os.environ)
-    else:
-        assert cfg.mail.outbox_dir is not None
-        transport = OutboxTransport(cfg.mail.outbox_dir)
-    return Backend(sources=sources, destination=destination, transport=transport)
-
-
-class _XlsxTarget:
-    def __init__(self, writer: object, path: Path) -> None:
-        self._writer = writer
-        self._path = path
-        self.name = f"xlsx:{path}"
-
-    def write(self, tables: Sequence[Table]) -> None:
-        self._writer.write(tables)  # type: ignore[attr-defined]
-
-    def exists(self) -> bool:
-        return self._path.exists()
+    if cfg.uses_google:
+        raise ConfigError(["cấu hình dùng Google: chế độ ngoại tuyến chỉ đọc tệp tải về"])
+    return make_backend(cfg, {})
 
 
 @dataclass
@@ -287,6 +260,11 @@ class CycleReport:
             f"{len(ev.statuses)} chi bộ ({late} quá hạn), {len(ev.members)} đảng viên, "
             f"{len(ev.problems)} lỗi dữ liệu; thư đã gửi: {len(self.sent)}, lỗi gửi: "
             f"{len(self.failed)}, chờ khung giờ gửi: {len(self.plan.waiting)}"
+            + (
+                f", chờ ngày sau (giới hạn gửi trong ngày): {len(self.plan.queued)}"
+                if self.plan.queued
+                else ""
+            )
         )
 
 
@@ -295,21 +273,28 @@ def _source_title(inputs: Inputs, source_id: str) -> str:
     return s.title or inputs.mappings[source_id].title
 
 
-def settle_intents(store: StateStore, transport: MailTransport, now: datetime) -> dict[str, str]:
-    """Decide what happened to alerts a killed cycle left between intent and result."""
+def settle_intents(
+    store: StateStore, transport: MailTransport, now: datetime, *, resend_unknown: bool = False
+) -> dict[str, str]:
+    """Decide what happened to alerts a killed cycle left between intent and result.
+
+    When the transport cannot tell (SMTP), ``resend_unknown`` chooses at-least-once (send
+    again, maybe a duplicate) over the default at-most-once (never a duplicate)."""
     settled = {}
     for alert_id in store.intents():
         went_out = transport.was_sent(alert_id)
         if went_out is True:
             store.record_result(alert_id, "sent", now=now)
             settled[alert_id] = "sent"
-        elif went_out is False:
-            # provably not sent: mark failed so the plan sends it again
+        elif went_out is False or resend_unknown:
+            # provably not sent (or the ward chose at-least-once): the plan sends it again
             store.record_result(
                 alert_id,
                 "failed",
                 now=now,
-                error="Chu kỳ trước dừng giữa chừng trước khi gửi; sẽ gửi lại",
+                error="Chu kỳ trước dừng giữa chừng trước khi gửi; sẽ gửi lại"
+                if went_out is False
+                else "Chu kỳ trước dừng giữa chừng; gửi lại (chế độ ít nhất một lần)",
             )
             settled[alert_id] = "failed"
         else:
@@ -322,6 +307,15 @@ def settle_intents(store: StateStore, transport: MailTransport, now: datetime) -
             )
             settled[alert_id] = "unknown"
     return settled
+
+
+def _resend_unknown(cfg: WardConfig) -> bool:
+    smtp = cfg.mail.smtp
+    return (
+        cfg.mail.transport == "smtp"
+        and smtp is not None
+        and smtp.on_interrupted == ("at_least_once")
+    )
 
 
 def run_cycle(
@@ -337,7 +331,11 @@ def run_cycle(
     now = now.astimezone(cfg.tz)
     cycle_id = None if dry_run else store.begin_cycle(now)
     try:
-        recovered = {} if dry_run else settle_intents(store, backend.transport, now)
+        recovered = (
+            {}
+            if dry_run
+            else settle_intents(store, backend.transport, now, resend_unknown=_resend_unknown(cfg))
+        )
         responses, titles, source_problems, stored = _read_sources(
             inputs, store, backend, now, dry_run=dry_run
         )
@@ -398,7 +396,7 @@ def _read_sources(
     for s in inputs.cfg.sources:
         source = backend.sources[s.id]
         try:
-            result = source.fetch(store.cursor(s.id))
+            result = source.fetch(store.cursor(s.id), now)
         except SourceError as e:
             log.warning("Nguồn %s: không đọc được (%s)", s.id, e)
             problems.append(
@@ -413,6 +411,7 @@ def _read_sources(
             responses[s.id] = store.responses(s.id)
             continue
         titles[s.id] = result.question_titles
+        problems.extend(result.problems)
         if dry_run:
             responses[s.id] = _merge(store.responses(s.id), result)
             continue
@@ -474,11 +473,10 @@ def _send(
 def _write_tables(
     store: StateStore, destination: Destination, tables: Sequence[Table], now: datetime
 ) -> bool:
-    """Write the tabs unless their content is what was last written (and is still there)."""
-    digest = tables_hash(tables)
-    previous = store.tab_hashes(destination.name).get("*")
-    if previous == digest and destination.exists():
+    """Write the tabs that changed since the last successful write (the destination
+    decides what "changed" means for it); remember what it reports."""
+    written = destination.write(tables, store.tab_hashes(destination.name))
+    if written is None:
         return False
-    destination.write(tables)
-    store.set_tab_hashes(destination.name, [("*", digest)], now)
+    store.set_tab_hashes(destination.name, written.items(), now)
     return True

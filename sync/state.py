@@ -338,7 +338,9 @@ class StateStore:
     def set_tab_hashes(
         self, destination: str, hashes: Iterable[tuple[str, str]], now: datetime
     ) -> None:
+        """Replace what is remembered for ``destination`` (a key not given is forgotten)."""
         with self._tx() as db:
+            db.execute("DELETE FROM tab_hashes WHERE destination = ?", (destination,))
             db.executemany(
                 "INSERT INTO tab_hashes(destination, tab, hash, written_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(destination, tab) DO UPDATE SET hash = excluded.hash, "

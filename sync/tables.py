@@ -8,6 +8,7 @@ state texts ("Đúng hạn 10/05", "Quá hạn 16 ngày", "Có", ...), which are
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
@@ -72,6 +73,11 @@ LEDGER_STATUS_LABELS: Mapping[str, str] = {
     "failed": "Lỗi",
     "unknown": "Không rõ (đã dừng giữa chừng)",
 }
+
+
+def table_hash(table: Table) -> str:
+    """What a destination compares to skip rewriting an unchanged tab (stamp excluded)."""
+    return hashlib.sha256(repr(table.content_key()).encode("utf-8")).hexdigest()
 
 
 def tab_names(year: int) -> tuple[str, ...]:

@@ -8,11 +8,12 @@ reader never sees a half-written workbook. The same tables give the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from sync.model import ColumnKind, Table
+from sync.tables import table_hash
 
 SHEET_TITLE_MAX = 31  # Excel's limit
 CELL_TEXT_MAX = 32767  # Excel's limit on characters in one cell
@@ -49,12 +51,26 @@ _VIETNAM_OFFSET = timedelta(hours=7)
 
 
 class XlsxDestination:
-    """Writes the tables to ``path``, replacing the whole workbook each time."""
+    """Writes the tables to ``path``, replacing the whole workbook when any tab changed.
+
+    One file holds every tab, so it is all or nothing: the remembered hash covers every tab
+    and the file is rewritten when it differs, or when the file was deleted.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self.name = f"xlsx:{self.path}"
 
-    def write(self, tables: Sequence[Table]) -> None:
+    def write(
+        self, tables: Sequence[Table], previous: Mapping[str, str] | None = None
+    ) -> Mapping[str, str] | None:
+        digest = hashlib.sha256("".join(table_hash(t) for t in tables).encode()).hexdigest()
+        if previous and previous.get("*") == digest and self.path.exists():
+            return None
+        self._write_file(tables)
+        return {"*": digest}
+
+    def _write_file(self, tables: Sequence[Table]) -> None:
         data = render_workbook(tables)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(

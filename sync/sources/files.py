@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from sync.model import RawResponse
+from sync.model import DataProblem, RawResponse
 
 
 class SourceError(Exception):
@@ -27,6 +27,8 @@ class FetchResult:
     complete: bool  # a full read: a stored response absent here was deleted at the source
     cursor: str | None = None  # incremental sources (Forms API) only
     question_titles: dict[str, str] = field(default_factory=dict)  # Forms API: id -> title
+    # problems with the source as a whole (Forms API: a mapped question gone, a new choice)
+    problems: tuple[DataProblem, ...] = ()
 
 
 def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[list[str]]]:
@@ -137,7 +139,7 @@ class FileSource:
         self.path = path
         self.sheet = sheet
 
-    def fetch(self, cursor: str | None = None) -> FetchResult:
+    def fetch(self, cursor: str | None = None, now: datetime | None = None) -> FetchResult:
         headers, rows = read_table(self.path, self.sheet)
         if not headers:
             raise SourceError(f"Tệp {self.path.name} trống (không có dòng tiêu đề)")
