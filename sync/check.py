@@ -6,14 +6,18 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from sync.backend import google_apis, make_backend
 from sync.config import WardConfig, load_config
 from sync.cycle import Inputs, load_inputs
 from sync.errors import ConfigError
 from sync.model import AlertKind, SourceKind
 from sync.normalize import normalize_source
 from sync.sources.files import FileSource, SourceError
+
+if TYPE_CHECKING:
+    from sync.google.apis import GoogleApis
 
 
 @dataclass(frozen=True)
@@ -22,20 +26,28 @@ class Finding:
     message: str
 
 
-def check(config_path: Path, now: datetime) -> list[Finding]:
+def check(config_path: Path, now: datetime, *, apis: GoogleApis | None = None) -> list[Finding]:
+    """Every problem at once. ``apis``: Google clients to use (default: built from the
+    config when it uses Google)."""
     try:
         cfg = load_config(config_path)
     except ConfigError as e:
         return [Finding("error", p) for p in e.problems]
     findings: list[Finding] = []
+    if apis is None and cfg.uses_google:
+        try:
+            apis = google_apis(cfg)
+        except ConfigError as e:
+            return [Finding("error", p) for p in e.problems] + _check_mail(cfg)
     try:
-        inputs = load_inputs(cfg)
+        inputs = load_inputs(cfg, apis=apis)
     except ConfigError as e:
         findings += [Finding("error", p) for p in e.problems]
         # without a valid roster nothing can be matched, but the files can still be read
         return findings + _check_source_files(cfg) + _check_mail(cfg)
     findings += _check_cross_references(inputs)
-    findings += _check_sources(inputs, now)
+    findings += _check_sources(inputs, now, apis)
+    findings += _check_destination(cfg, apis)
     findings += _check_mail(cfg)
     return findings
 
@@ -107,19 +119,17 @@ def _check_cross_references(inputs: Inputs) -> list[Finding]:
     return out
 
 
-def _check_sources(inputs: Inputs, now: datetime) -> list[Finding]:
+def _check_sources(inputs: Inputs, now: datetime, apis: GoogleApis | None) -> list[Finding]:
+    """Read every source through the adapter the cycle uses, and normalise what it gives."""
     cfg = inputs.cfg
+    backend = make_backend(cfg, inputs.mappings, apis=apis)
     out: list[Finding] = []
     for s in cfg.sources:
-        if s.file is None:
-            out.append(
-                Finding("info", f"nguồn '{s.id}': đọc qua Google (kiểm tra khi chạy chu kỳ)")
-            )
-            continue
+        where = s.file.name if s.file else (s.form_id or s.spreadsheet_id)
         try:
-            fetched = FileSource(s.id, s.file, s.sheet).fetch()
+            fetched = backend.sources[s.id].fetch(None, now)
         except SourceError as e:
-            out.append(Finding("error", f"nguồn '{s.id}': {e}"))
+            out.append(Finding("error", f"nguồn '{s.id}' ({where}): {e}"))
             continue
         ns = normalize_source(
             s,
@@ -129,20 +139,37 @@ def _check_sources(inputs: Inputs, now: datetime) -> list[Finding]:
             fetched.responses,
             year=cfg.ward.year,
             tz=cfg.tz,
+            question_titles=fetched.question_titles,
         )
-        whole = [p for p in ns.problems if not p.record]
+        whole = [p for p in (*fetched.problems, *ns.problems) if not p.record]
         for p in whole:
             level = "warning" if p.field in ns.unmapped_columns else "error"
-            out.append(Finding(level, f"nguồn '{s.id}' ({s.file.name}): {p.field}: {p.reason}"))
-        rows = len(ns.problems) - len(whole)
+            out.append(Finding(level, f"nguồn '{s.id}' ({where}): {p.field}: {p.reason}"))
+        rows = len(ns.problems) - sum(1 for p in ns.problems if not p.record)
         out.append(
             Finding(
                 "info",
-                f"nguồn '{s.id}': {len(fetched.responses)} dòng, {len(ns.records)} dòng dùng được, "
-                f"{rows} lỗi dữ liệu (xem tab 'Lỗi dữ liệu' sau khi chạy)",
+                f"nguồn '{s.id}': {len(fetched.responses)} câu trả lời, {len(ns.records)} dùng "
+                f"được, {rows} lỗi dữ liệu (xem tab 'Lỗi dữ liệu' sau khi chạy)",
             )
         )
     return out
+
+
+def _check_destination(cfg: WardConfig, apis: GoogleApis | None) -> list[Finding]:
+    """The summary spreadsheet must be reachable and writable by the account (read-only
+    probe: check never writes)."""
+    if cfg.destination.kind != "google_sheets" or apis is None:
+        return []
+    from sync.google.apis import GoogleApiError
+
+    sheet_id = cfg.destination.spreadsheet_id
+    assert sheet_id is not None
+    try:
+        apis.call("sheets", lambda: apis.sheets().fetch_sheet_metadata(sheet_id))
+    except GoogleApiError as e:
+        return [Finding("error", f"destination.spreadsheet_id ({sheet_id}): {e}")]
+    return []
 
 
 def _check_source_files(cfg: WardConfig) -> list[Finding]:

@@ -119,3 +119,24 @@ def test_mapping_vocabulary_is_checked(tmp_path):
     data["fields"] = [{"field": "reporter_name", "titles": ["Người báo cáo"], "type": "text"}]
     with pytest.raises(ConfigError, match="thiếu khai báo trường bắt buộc: branch"):
         load_mapping(_write(tmp_path, data, "m2.yaml"))
+
+
+def test_google_example_config_and_origins(tmp_path):
+    cfg = load_config(ROOT / "config" / "google-example.yaml")
+    assert cfg.uses_google and cfg.google is not None
+    assert [s.origin for s in cfg.sources] == ["form", "form", "sheet", "file"]
+    assert cfg.google.credentials.is_absolute() and cfg.mail.daily_limit == 1800
+    # Google keys without a 'google' section: the error says what is missing
+    text = (ROOT / "config" / "google-example.yaml").read_text(encoding="utf-8")
+    start, end = text.index("google:\n"), text.index("roster:\n")
+    bad = tmp_path / "ward.yaml"
+    bad.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_config(bad)
+    assert "thiếu nhóm 'google'" in " ".join(e.value.problems)
+    # a source needs exactly one origin
+    two = text.replace('    form_id: "MA_BIEU_MAU_01"', '    form_id: "X"\n    file: a.csv')
+    bad.write_text(two, encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_config(bad)
+    assert "sources.1" in " ".join(e.value.problems)
