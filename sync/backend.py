@@ -19,6 +19,7 @@ from sync.mapping import FormMapping
 from sync.sources.files import FileSource
 
 if TYPE_CHECKING:
+    from scoring.rubric import Rubric
     from sync.cycle import Destination, Source
     from sync.google.apis import GoogleApis
     from sync.mail import MailTransport
@@ -73,12 +74,13 @@ def make_backend(
     mappings: Mapping[str, FormMapping],
     *,
     apis: GoogleApis | None = None,
+    rubric: Rubric | None = None,
 ) -> Backend:
     """The adapters ``cfg`` asks for. ``apis`` is built from the config when it uses Google
     and none is given (tests pass one pointed at a local fake of Google's APIs)."""
     if apis is None and cfg.uses_google:
         apis = google_apis(cfg)
-    sources = {s.id: _source(cfg, s, mappings, apis) for s in cfg.sources}
+    sources = {s.id: _source(cfg, s, mappings, apis, rubric) for s in cfg.sources}
     return Backend(
         sources=sources,
         destination=_destination(cfg, apis),
@@ -92,6 +94,7 @@ def _source(
     s: SourceConfig,
     mappings: Mapping[str, FormMapping],
     apis: GoogleApis | None,
+    rubric: Rubric | None,
 ) -> Source:
     if s.file is not None:
         return FileSource(s.id, s.file, s.sheet)
@@ -111,6 +114,7 @@ def _source(
             full_resync_at=cfg.google.full_resync_at,
             tz=cfg.tz,
             overlap=timedelta(minutes=cfg.google.overlap_minutes),
+            rubric=rubric,  # the Biểu mẫu 01 items a form's choices are checked against
         )
     from sync.google.sheet_source import SheetSource
 

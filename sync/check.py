@@ -122,7 +122,7 @@ def _check_cross_references(inputs: Inputs) -> list[Finding]:
 def _check_sources(inputs: Inputs, now: datetime, apis: GoogleApis | None) -> list[Finding]:
     """Read every source through the adapter the cycle uses, and normalise what it gives."""
     cfg = inputs.cfg
-    backend = make_backend(cfg, inputs.mappings, apis=apis)
+    backend = make_backend(cfg, inputs.mappings, apis=apis, rubric=inputs.rubric)
     out: list[Finding] = []
     for s in cfg.sources:
         where = s.file.name if s.file else (s.form_id or s.spreadsheet_id)

@@ -147,7 +147,9 @@ def _inputs(cfg: WardConfig) -> Inputs:
 
 
 def _cycle(inputs: Inputs, now: datetime, *, dry_run: bool) -> CycleReport:
-    backend = make_backend(inputs.cfg, inputs.mappings, apis=_google(inputs.cfg))
+    backend = make_backend(
+        inputs.cfg, inputs.mappings, apis=_google(inputs.cfg), rubric=inputs.rubric
+    )
     with StateStore(inputs.cfg.state.path, read_only=dry_run) as store:
         return run_cycle(inputs, store, backend, now, dry_run=dry_run)
 
