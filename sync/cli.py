@@ -246,13 +246,18 @@ def _cmd_auth_login(args: argparse.Namespace) -> int:
     if cfg.google is None:
         print("Cấu hình chưa có nhóm 'google' (credentials: nơi lưu mã truy cập)", file=sys.stderr)
         return EXIT_FAILED
-    login(
-        args.client_secrets,
-        cfg.google.credentials,
-        google_scopes(cfg),
-        open_browser=not args.no_browser,
-        port=args.port,
-    )
+    try:
+        login(
+            args.client_secrets,
+            cfg.google.credentials,
+            google_scopes(cfg),
+            open_browser=not args.no_browser,
+            port=args.port,
+        )
+    except ConfigError as e:
+        for p in e.problems:
+            print(f"Lỗi: {p}", file=sys.stderr)
+        return EXIT_FAILED
     print(f"Đã lưu mã truy cập vào {cfg.google.credentials} (chỉ chủ tệp đọc được).")
     return EXIT_OK
 

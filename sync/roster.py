@@ -1,8 +1,10 @@
-"""The ward's roster of branches and members, from CSV/XLSX files (or, later, sheet tabs).
+"""The ward's roster of branches and members, from CSV/XLSX files or two spreadsheet tabs.
 
-Every problem is collected, so `kns check` can show them all at once; any problem makes
-the roster unusable (ConfigError), because matching answers to a wrong roster would
-silently misattribute them.
+Both origins become (label, headers, rows) tables validated by ``roster_from_tables``; the
+label (a file path, or "Bảng tính <id>, tab 'Chi bộ'") starts every problem. Every problem
+is collected, so `kns check` can show them all at once; any problem makes the roster
+unusable (ConfigError), because matching answers to a wrong roster would silently
+misattribute them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from sync.errors import ConfigError
 from sync.model import Branch, Member, Roster
@@ -41,8 +44,14 @@ _YES = {"co", "x", "yes", "true", "1", "mien"}
 _NO = {"", "khong", "no", "false", "0"}
 
 
+class RosterTable(NamedTuple):
+    label: str  # starts every problem: a file path, or a spreadsheet tab
+    headers: Sequence[str]
+    rows: Sequence[Sequence[str]]
+
+
 def _columns(
-    path: Path, headers: Sequence[str], spec: dict[str, tuple[str, ...]], required: Sequence[str]
+    label: str, headers: Sequence[str], spec: dict[str, tuple[str, ...]], required: Sequence[str]
 ) -> tuple[dict[str, int], list[str]]:
     found: dict[str, int] = {}
     problems = []
@@ -55,7 +64,7 @@ def _columns(
                 break
     for k in required:
         if k not in found:
-            problems.append(f"{path}: thiếu cột '{spec[k][0]}'")
+            problems.append(f"{label}: thiếu cột '{spec[k][0]}'")
     return found, problems
 
 
@@ -69,30 +78,43 @@ def _parse_birth(text: str) -> date | None:
     return None
 
 
-def _read(path: Path) -> tuple[list[str], list[list[str]]]:
+def _read(path: Path, problems: list[str]) -> RosterTable | None:
     try:
-        return read_table(path)
+        headers, rows = read_table(path)
     except SourceError as e:
-        raise ConfigError([f"{path}: {e}"]) from e
+        problems.append(f"{path}: {e}")
+        return None
+    return RosterTable(str(path), headers, rows)
 
 
 def load_roster(branches_path: Path, members_path: Path) -> Roster:
+    """The roster from a branch file and a member file (CSV or XLSX)."""
     problems: list[str] = []
-    branches = _load_branches(branches_path, problems)
-    members = _load_members(members_path, {b.code for b in branches}, problems)
+    branches = _read(branches_path, problems)
+    members = _read(members_path, problems)
+    if branches is None or members is None:
+        raise ConfigError(problems)
+    return roster_from_tables(branches, members)
+
+
+def roster_from_tables(branches: RosterTable, members: RosterTable) -> Roster:
+    """Validate both tables; ConfigError lists every problem, each starting with its label."""
+    problems: list[str] = []
+    found = _load_branches(RosterTable(*branches), problems)
+    people = _load_members(RosterTable(*members), {b.code for b in found}, problems)
     if problems:
         raise ConfigError(problems)
-    return Roster(branches=tuple(branches), members=tuple(members))
+    return Roster(branches=tuple(found), members=tuple(people))
 
 
-def _load_branches(path: Path, problems: list[str]) -> list[Branch]:
-    headers, rows = _read(path)
-    cols, col_problems = _columns(path, headers, BRANCH_COLUMNS, _REQUIRED_BRANCH)
+def _load_branches(table: RosterTable, problems: list[str]) -> list[Branch]:
+    label, headers, rows = table
+    cols, col_problems = _columns(label, headers, BRANCH_COLUMNS, _REQUIRED_BRANCH)
     problems += col_problems
     if col_problems:
         return []
 
-    def cell(row: list[str], key: str) -> str:
+    def cell(row: Sequence[str], key: str) -> str:
         i = cols.get(key)
         return clean_spaces(row[i]) if i is not None and i < len(row) else ""
 
@@ -102,7 +124,7 @@ def _load_branches(path: Path, problems: list[str]) -> list[Branch]:
     for n, row in enumerate(rows, start=2):
         if not any(c.strip() for c in row):
             continue
-        where = f"{path}: dòng {n}"
+        where = f"{label}: dòng {n}"
         code, name = cell(row, "code"), cell(row, "name")
         if not code or not name:
             problems.append(f"{where}: thiếu mã hoặc tên chi bộ")
@@ -112,11 +134,11 @@ def _load_branches(path: Path, problems: list[str]) -> list[Branch]:
             continue
         codes[code] = n
         aliases = tuple(a for a in (clean_spaces(x) for x in cell(row, "aliases").split(";")) if a)
-        for label in (name, *aliases):
-            key = fold(label)
+        for written in (name, *aliases):
+            key = fold(written)
             if key in names and names[key][1] != code:
                 problems.append(
-                    f"{where}: tên '{label}' trùng (không kể dấu, hoa thường) với chi bộ "
+                    f"{where}: tên '{written}' trùng (không kể dấu, hoa thường) với chi bộ "
                     f"{names[key][1]} ở dòng {names[key][0]}: không phân biệt được khi đối chiếu"
                 )
             names.setdefault(key, (n, code))
@@ -136,18 +158,18 @@ def _load_branches(path: Path, problems: list[str]) -> list[Branch]:
             )
         )
     if not out and not problems:
-        problems.append(f"{path}: danh sách chi bộ trống")
+        problems.append(f"{label}: danh sách chi bộ trống")
     return out
 
 
-def _load_members(path: Path, branch_codes: set[str], problems: list[str]) -> list[Member]:
-    headers, rows = _read(path)
-    cols, col_problems = _columns(path, headers, MEMBER_COLUMNS, _REQUIRED_MEMBER)
+def _load_members(table: RosterTable, branch_codes: set[str], problems: list[str]) -> list[Member]:
+    label, headers, rows = table
+    cols, col_problems = _columns(label, headers, MEMBER_COLUMNS, _REQUIRED_MEMBER)
     problems += col_problems
     if col_problems:
         return []
 
-    def cell(row: list[str], key: str) -> str:
+    def cell(row: Sequence[str], key: str) -> str:
         i = cols.get(key)
         return clean_spaces(row[i]) if i is not None and i < len(row) else ""
 
@@ -156,7 +178,7 @@ def _load_members(path: Path, branch_codes: set[str], problems: list[str]) -> li
     for n, row in enumerate(rows, start=2):
         if not any(c.strip() for c in row):
             continue
-        where = f"{path}: dòng {n}"
+        where = f"{label}: dòng {n}"
         code, name = cell(row, "code"), cell(row, "name")
         if not code or not name:
             problems.append(f"{where}: thiếu mã hoặc họ tên đảng viên")

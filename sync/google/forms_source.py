@@ -1,0 +1,415 @@
+"""A Google Form read through the Forms API: answers keyed by question id.
+
+Every fetch reads the form itself (one ``forms.get``) for the question titles and for
+drift against the mapping file, then the responses: incrementally (responses submitted or
+edited since the newest one seen, minus an overlap) during the day, and in full once a
+night, when the store then drops the responses deleted on the form.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from scoring.rubric import Rubric
+from sync.google.apis import GoogleApiError, GoogleApis
+from sync.mapping import REQUIRED_FIELDS, FieldMapping, FormMapping
+from sync.model import DataProblem, RawResponse
+from sync.normalize import bind_question_ids
+from sync.sources.files import FetchResult, SourceError
+from sync.text import clean_spaces
+from sync.values import BadValue, match_choice, parse_score
+
+# The respondent's address (forms that collect e-mails) is not an answer in the API; it
+# is handed over under this key, titled like the CSV column, so the mapping binds it.
+EMAIL_KEY = "respondentEmail"
+EMAIL_TITLE = "Địa chỉ email"
+
+MAX_PAGE_SIZE = 5000  # the Forms API's limit for responses.list
+CHOICE_TYPES = frozenset({"choice", "checkboxes", "yes_no", "grid"})
+
+
+# ---------------------------------------------------------------------------------------
+# The form's structure
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormQuestion:
+    question_id: str
+    title: str  # grid rows: "Question [Row]", like the CSV column
+    options: tuple[str, ...]  # choices offered (grid: the columns); "Khác" excluded
+
+
+def form_questions(form: Mapping[str, Any]) -> list[FormQuestion]:
+    """Every answerable question of a form resource, grid rows one by one."""
+    out: list[FormQuestion] = []
+    for item in form.get("items", []) or []:
+        title = clean_spaces(str(item.get("title", "")))
+        if "questionItem" in item:
+            q = item["questionItem"].get("question", {})
+            qid = q.get("questionId")
+            if qid:
+                out.append(FormQuestion(qid, title, _options(q.get("choiceQuestion"))))
+        elif "questionGroupItem" in item:
+            group = item["questionGroupItem"]
+            columns = _options((group.get("grid") or {}).get("columns"))
+            for q in group.get("questions", []) or []:
+                qid = q.get("questionId")
+                row = clean_spaces(str((q.get("rowQuestion") or {}).get("title", "")))
+                if qid:
+                    out.append(FormQuestion(qid, f"{title} [{row}]", columns))
+    return out
+
+
+def _options(choice_question: Mapping[str, Any] | None) -> tuple[str, ...]:
+    if not choice_question:
+        return ()
+    return tuple(
+        str(o["value"])
+        for o in choice_question.get("options", []) or []
+        if not o.get("isOther") and "value" in o
+    )
+
+
+def question_titles(form: Mapping[str, Any]) -> dict[str, str]:
+    """question id -> title (grid rows as "Question [Row]"), plus the e-mail pseudo-question
+    when the form collects addresses."""
+    titles = {q.question_id: q.title for q in form_questions(form)}
+    if _collects_email(form):
+        titles[EMAIL_KEY] = EMAIL_TITLE
+    return titles
+
+
+def _collects_email(form: Mapping[str, Any]) -> bool:
+    settings = form.get("settings") or {}
+    kind = (settings.get("emailCollectionType") or "").upper()
+    return kind in {"VERIFIED", "RESPONDER_INPUT"}
+
+
+# ---------------------------------------------------------------------------------------
+# Mapping drift: the form changed under the mapping file
+# ---------------------------------------------------------------------------------------
+
+
+def _without_question_ids(mapping: FormMapping) -> FormMapping:
+    fields = [f.model_copy(update={"question_id": None}) for f in mapping.fields]
+    return mapping.model_copy(update={"fields": fields})
+
+
+def _ids_of(f: FieldMapping) -> list[str]:
+    return [i for i in re.split(r"[\s,;]+", f.question_id or "") if i]
+
+
+def _known_choices(
+    f: FieldMapping, rubric: Rubric | None
+) -> tuple[list[str], dict[str, str]] | None:
+    """The choices the mapping (or the rubric, for registration sections) knows; None when
+    they cannot be known here."""
+    choices = [*f.choices, *f.values]
+    if f.section_id is not None and not f.choices:
+        if rubric is None:
+            return None
+        try:
+            choices = list(rubric.section(f.section_id).items)
+        except KeyError:
+            return None
+    if not choices:
+        return None
+    return choices, dict(f.choice_aliases)
+
+
+def mapping_drift(
+    mapping: FormMapping,
+    form: Mapping[str, Any],
+    source_title: str,
+    *,
+    rubric: Rubric | None = None,
+) -> list[DataProblem]:
+    """What in the form no longer agrees with the mapping file: a mapped question gone (or
+    retitled beyond its aliases), a question bound by id whose title changed, a choice the
+    mapping does not know. Questions the mapping does not bind at all are reported by the
+    normaliser (unmapped columns), not here. ``rubric`` supplies the Biểu mẫu 01 section
+    items; without it those sections' choices are not checked."""
+    questions = form_questions(form)
+    titles = question_titles(form)
+    ids = list(titles)
+    bound = bind_question_ids(mapping, ids, titles)
+    by_title = bind_question_ids(_without_question_ids(mapping), ids, titles)
+    problems: list[DataProblem] = []
+
+    def problem(field: str, raw: str, reason: str) -> None:
+        problems.append(DataProblem(source_title, "", field, raw, reason))
+
+    # 1. mapped fields with no question on the form
+    for f in mapping.fields:
+        if f.field == "email" and not f.required:
+            continue  # whether a form collects addresses is the ward's choice
+        cols = bound.for_field(f.field)
+        effect = (
+            "câu hỏi bắt buộc: nguồn này không được dùng cho đến khi sửa biểu mẫu hoặc tệp ánh xạ"
+            if f.required or f.field in _required(mapping)
+            else "dữ liệu của trường này sẽ để trống"
+        )
+        gone = (
+            "Không còn câu hỏi này trên biểu mẫu (đã bị xóa, hoặc đổi tiêu đề khác với "
+            "'titles'/'aliases' trong tệp ánh xạ)"
+        )
+        if not cols:
+            problem(f.titles[0], "", f"{gone}; {effect}")
+            continue
+        if f.type == "grid":
+            rows = {c.row for c in cols}
+            for row in f.rows:
+                if row not in rows:
+                    problem(f"{f.titles[0]} [{row}]", "", f"{gone}; {effect}")
+
+    # 2. bound by question id, but the title changed to one the mapping does not know
+    for col in bound.columns:
+        f = col.field
+        if col.key not in _ids_of(f):
+            continue
+        same = [c for c in by_title.columns if c.key == col.key]
+        if same and same[0].field.field == f.field and same[0].row == col.row:
+            continue
+        expected = f"{f.titles[0]} [{col.row}]" if col.row else f.titles[0]
+        problem(
+            expected,
+            titles.get(col.key, ""),
+            f"Câu hỏi đã đổi tiêu đề thành '{titles.get(col.key, '')}' (mã câu hỏi "
+            f"{col.key} vẫn khớp nên dữ liệu vẫn được dùng); kiểm tra câu hỏi còn cùng nội "
+            "dung rồi thêm tiêu đề mới vào 'aliases' của tệp ánh xạ",
+        )
+
+    # 3. choices offered on the form that the mapping does not know
+    options = {q.question_id: q for q in questions}
+    reported: set[tuple[str, str]] = set()
+    for col in bound.columns:
+        q = options.get(col.key)
+        if q is None or not q.options:
+            continue
+        f = col.field
+        question_title = f.titles[0] if f.type == "grid" else q.title
+        for option in q.options:
+            if not _option_known(f, option, rubric):
+                key = (f.field, clean_spaces(option))
+                if key in reported:  # a grid's columns repeat on every row
+                    continue
+                reported.add(key)
+                problem(
+                    question_title,
+                    option,
+                    "Lựa chọn mới chưa có trong tệp ánh xạ; câu trả lời chọn lựa chọn này sẽ "
+                    "không được tính (thêm vào 'choices' hoặc 'choice_aliases')",
+                )
+    return problems
+
+
+def _required(mapping: FormMapping) -> frozenset[str]:
+    return REQUIRED_FIELDS[mapping.kind]
+
+
+def _option_known(f: FieldMapping, option: str, rubric: Rubric | None) -> bool:
+    if f.type == "score":
+        n = f.criterion_number
+        if rubric is None or n is None:
+            return True  # the maximum is the rubric's
+        try:
+            parse_score(option, rubric.criterion(n).max, f.not_applicable)
+        except (BadValue, KeyError):
+            return False
+        return True
+    if f.type not in CHOICE_TYPES:
+        return True  # a dropdown of branch names bound as text: the roster decides
+    known = _known_choices(f, rubric)
+    if known is None:
+        return True
+    choices, aliases = known
+    return match_choice(option, choices, aliases) is not None
+
+
+# ---------------------------------------------------------------------------------------
+# When to read everything
+# ---------------------------------------------------------------------------------------
+
+
+def needs_full_read(last_full: datetime | None, now: datetime, at: time, tz: tzinfo) -> bool:
+    """True when there was no full read yet, or the last one happened before the latest
+    ``at`` local-time moment that is not after ``now`` (nightly by default)."""
+    if last_full is None:
+        return True
+    local_now = (now if now.tzinfo else now.replace(tzinfo=tz)).astimezone(tz)
+    day = local_now.date()
+    moment = datetime.combine(day, at, tzinfo=tz)
+    if moment > local_now:
+        moment = datetime.combine(day - timedelta(days=1), at, tzinfo=tz)
+    last = last_full if last_full.tzinfo else last_full.replace(tzinfo=tz)
+    return last < moment
+
+
+# ---------------------------------------------------------------------------------------
+# The cursor: opaque to the core, JSON here
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormsCursor:
+    newest: datetime | None  # the newest lastSubmittedTime seen (Google's clock)
+    last_full: datetime | None  # when the last full read happened (our clock)
+
+    def dumps(self) -> str:
+        return json.dumps(
+            {
+                "v": 1,
+                "newest": _rfc3339(self.newest) if self.newest else None,
+                "last_full": self.last_full.isoformat() if self.last_full else None,
+            },
+            sort_keys=True,
+        )
+
+    @staticmethod
+    def loads(text: str | None) -> FormsCursor | None:
+        """None for no cursor, or one this version cannot read (a full read follows)."""
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or data.get("v") != 1:
+                return None
+            newest = _parse_time(data["newest"]) if data.get("newest") else None
+            last = datetime.fromisoformat(data["last_full"]) if data.get("last_full") else None
+        except (ValueError, KeyError, TypeError):
+            return None
+        return FormsCursor(newest, last)
+
+
+def _parse_time(text: str) -> datetime:
+    """RFC 3339 from Google ("2026-11-22T03:15:30.123456789Z") as an aware UTC datetime
+    (Python 3.11 reads "Z" and any number of fraction digits)."""
+    dt = datetime.fromisoformat(text.strip())
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def _rfc3339(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _filter_bound(dt: datetime) -> str:
+    # whole seconds, rounded down: an earlier bound only re-reads a little more
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---------------------------------------------------------------------------------------
+# The source
+# ---------------------------------------------------------------------------------------
+
+
+def to_raw_response(source_id: str, response: Mapping[str, Any]) -> RawResponse:
+    """One Forms API response: text answers as lists of strings (file uploads ignored)."""
+    rid = str(response["responseId"])
+    answers: dict[str, list[str]] = {}
+    for qid, answer in (response.get("answers") or {}).items():
+        text = answer.get("textAnswers")
+        if text is None:
+            continue  # file uploads, grades: nothing the normaliser reads
+        answers[qid] = [str(a.get("value", "")) for a in text.get("answers", []) or []]
+    email = response.get("respondentEmail")
+    if email:
+        answers[EMAIL_KEY] = [str(email)]
+    stamp = response.get("lastSubmittedTime") or response.get("createTime")
+    return RawResponse(
+        source_id=source_id,
+        response_id=rid,
+        row_label=f"Phản hồi {rid[:10]}…" if len(rid) > 10 else f"Phản hồi {rid}",
+        answers=answers,
+        submitted_at=_parse_time(stamp) if stamp else None,
+        keyed_by="question_id",
+    )
+
+
+class FormsSource:
+    """A form read through the Forms API (the account must be an editor of the form)."""
+
+    def __init__(
+        self,
+        apis: GoogleApis,
+        source_id: str,
+        form_id: str,
+        mapping: FormMapping,
+        *,
+        source_title: str,
+        full_resync_at: time = time(2, 0),
+        tz: tzinfo,
+        overlap: timedelta = timedelta(minutes=5),
+        page_size: int = MAX_PAGE_SIZE,
+        rubric: Rubric | None = None,
+    ) -> None:
+        self.apis = apis
+        self.source_id = source_id
+        self.form_id = form_id
+        self.mapping = mapping
+        self.source_title = source_title
+        self.full_resync_at = full_resync_at
+        self.tz = tz
+        self.overlap = overlap
+        self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+        self.rubric = rubric
+
+    def fetch(self, cursor: str | None, now: datetime) -> FetchResult:
+        state = FormsCursor.loads(cursor)
+        full = state is None or needs_full_read(state.last_full, now, self.full_resync_at, self.tz)
+        try:
+            form = self.apis.execute("forms", self.apis.forms().forms().get(formId=self.form_id))
+            since = None
+            if not full and state is not None and state.newest is not None:
+                since = state.newest - self.overlap
+            items = list(self._responses(since))
+        except GoogleApiError as e:
+            raise SourceError(self._error(e)) from e
+        responses = tuple(to_raw_response(self.source_id, r) for r in items)
+        stamps = [r.submitted_at for r in responses if r.submitted_at is not None]
+        newest = max(stamps, default=None)
+        if not full and state is not None and state.newest is not None:
+            newest = max(newest, state.newest) if newest else state.newest
+        last_full = now if full else (state.last_full if state else None)
+        return FetchResult(
+            responses=responses,
+            complete=full,
+            cursor=FormsCursor(newest, last_full).dumps(),
+            question_titles=question_titles(form),
+            problems=tuple(
+                mapping_drift(self.mapping, form, self.source_title, rubric=self.rubric)
+            ),
+        )
+
+    def _responses(self, since: datetime | None) -> Iterator[Mapping[str, Any]]:
+        api = self.apis.forms().forms().responses()
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"formId": self.form_id, "pageSize": self.page_size}
+            if since is not None:
+                kwargs["filter"] = f"timestamp >= {_filter_bound(since)}"
+            if token:
+                kwargs["pageToken"] = token
+            page = self.apis.execute("forms", api.list(**kwargs))
+            yield from page.get("responses", []) or []
+            token = page.get("nextPageToken")
+            if not token:
+                return
+
+    def _error(self, e: GoogleApiError) -> str:
+        if e.status == 404:
+            return f"Không tìm thấy biểu mẫu {self.form_id} (kiểm tra 'form_id' trong cấu hình)"
+        if e.not_shared:
+            who = f" {self.apis.account}" if self.apis.account else ""
+            return (
+                f"Tài khoản{who} chưa được chia sẻ biểu mẫu {self.form_id} (cần quyền chỉnh "
+                "sửa để đọc câu trả lời)"
+            )
+        return f"Không đọc được biểu mẫu {self.form_id}: {e}"

@@ -1,0 +1,130 @@
+"""The linked response sheet, read through gspread's client against the fake Workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from google.oauth2.credentials import Credentials
+
+from scoring.rubric import load_rubric
+from sync.config import SourceConfig
+from sync.google.apis import GoogleApis, RetryPolicy
+from sync.google.sheet_source import SheetSource
+from sync.mapping import load_mapping
+from sync.model import Branch, Member, Roster, ScoreSheet, SourceKind
+from sync.normalize import normalize_source
+from sync.sources.files import SourceError
+from sync.state import StateStore
+from tests.fake_google import FakeWorkspace
+
+ROOT = Path(__file__).resolve().parent.parent
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+SHEET = "RESP_BM02"
+TAB = "Câu trả lời biểu mẫu 1"
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
+C1 = "Tiêu chí 1. Tham gia các lớp bồi dưỡng"
+C2 = "Tiêu chí 2. Khả năng vận dụng kiến thức"
+HEADER = ["Dấu thời gian", "Họ và tên đảng viên", "Ngày sinh", "Người chấm", C1, C2]
+ROWS = [
+    [datetime(2026, 11, 22, 10, 15, 30), "Nguyễn Văn An", "02/01/1980", "Cấp ủy chấm", 7.5, 10],
+    [datetime(2026, 11, 22, 11, 0, 0), "Trần Thị Lan", "05/08/1985", "Đảng viên tự chấm", 9, 8],
+]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeWorkspace]:
+    with FakeWorkspace() as f:
+        f.add_spreadsheet(SHEET, {TAB: [HEADER, *ROWS], "Ghi chú": [["khác"]]})
+        yield f
+
+
+@pytest.fixture
+def apis(fake: FakeWorkspace) -> GoogleApis:
+    return GoogleApis(
+        Credentials(token=fake.token),
+        root_url=fake.url,
+        retry=RetryPolicy(max_attempts=2),
+        sleep=lambda s: None,
+    )
+
+
+def test_one_call_with_formatted_values(fake: FakeWorkspace, apis: GoogleApis) -> None:
+    result = SheetSource(apis, "bm02", SHEET, TAB).fetch(None, NOW)
+    (call,) = fake.calls()
+    assert call.method_id == "sheets.spreadsheets.values.get"
+    assert call.query["valueRenderOption"] == ["FORMATTED_VALUE"]
+    assert result.complete and result.cursor is None
+    first, second = result.responses
+    assert (first.response_id, first.row_label, second.response_id) == ("row:2", "Dòng 2", "row:3")
+    # what the sheet shows in a Vietnamese locale: d/m/y times and decimal commas
+    assert first.answers["Dấu thời gian"] == "22/11/2026 10:15:30"
+    assert first.answers[C1] == "7,5"
+    assert first.keyed_by == "title" and first.submitted_at is None
+
+    # the same normaliser as the CSV path reads it
+    rubric = load_rubric(ROOT / "config" / "rubric-2026.yaml")
+    mapping = load_mapping(ROOT / "mappings" / "scoring.yaml")
+    roster = Roster(
+        (Branch("CB01", "Chi bộ Khu phố 1"),),
+        (Member("DV1", "Nguyễn Văn An", datetime(1980, 1, 2).date(), "CB01"),),
+    )
+    src = SourceConfig(
+        id="bm02", kind=SourceKind.SCORING, mapping=Path("m.yaml"), spreadsheet_id=SHEET
+    )
+    ns = normalize_source(src, mapping, rubric, roster, result.responses, year=2026, tz=TZ)
+    sheet = next(r for r in ns.records if isinstance(r, ScoreSheet))
+    assert sheet.criteria == {1: 7.5, 2: 10}
+    assert sheet.submitted_at == datetime(2026, 11, 22, 10, 15, 30, tzinfo=TZ)
+
+
+def test_first_tab_when_no_worksheet_is_named(fake: FakeWorkspace, apis: GoogleApis) -> None:
+    result = SheetSource(apis, "bm02", SHEET).fetch(None, NOW)
+    (call,) = fake.calls()
+    assert call.path.endswith(f"/spreadsheets/{SHEET}/values/A:ZZZ")
+    assert len(result.responses) == 2
+
+
+def test_a_changed_row_is_an_edit_and_a_cleared_row_a_deletion(
+    fake: FakeWorkspace, apis: GoogleApis
+) -> None:
+    source, db = SheetSource(apis, "bm02", SHEET, TAB), StateStore(":memory:")
+    first = source.fetch(None, NOW)
+    assert db.store_responses("bm02", first.responses, complete=True, now=NOW).new == 2
+    again = source.fetch(None, NOW)
+    unchanged = db.store_responses("bm02", again.responses, complete=True, now=NOW)
+    assert (unchanged.new, unchanged.changed, unchanged.deleted) == (0, 0, 0)
+
+    # someone corrects a score in the sheet, and clears the second answer
+    sheets = apis.sheets()
+    sheets.values_update(
+        SHEET, f"'{TAB}'!E2", params={"valueInputOption": "RAW"}, body={"values": [["8"]]}
+    )
+    sheets.values_clear(SHEET, f"'{TAB}'!A3:F3")
+    changed = db.store_responses("bm02", source.fetch(None, NOW).responses, complete=True, now=NOW)
+    assert (changed.new, changed.changed, changed.deleted) == (0, 1, 1)
+    (row,) = db.responses("bm02")
+    assert row.answers[C1] == "8"
+
+
+def test_errors_become_source_errors_in_vietnamese(fake: FakeWorkspace, apis: GoogleApis) -> None:
+    with pytest.raises(SourceError, match="Không tìm thấy bảng tính KHONG_CO"):
+        SheetSource(apis, "x", "KHONG_CO").fetch(None, NOW)
+    with pytest.raises(SourceError, match=f"Bảng tính {SHEET} không có trang tính 'Sai tên'"):
+        SheetSource(apis, "x", SHEET, "Sai tên").fetch(None, NOW)
+    fake.deny(SHEET)
+    with pytest.raises(SourceError, match=f"chưa được chia sẻ bảng tính {SHEET}"):
+        SheetSource(apis, "x", SHEET, TAB).fetch(None, NOW)
+    fake.allow(SHEET)
+    fake.fail_next(5, 503, api="sheets")
+    with pytest.raises(SourceError, match="tạm thời không phản hồi sau 2 lần thử"):
+        SheetSource(apis, "x", SHEET, TAB).fetch(None, NOW)
+
+
+def test_an_empty_tab_is_a_source_error(fake: FakeWorkspace, apis: GoogleApis) -> None:
+    fake.add_spreadsheet("EMPTY", {"Trang tính1": []})
+    with pytest.raises(SourceError, match="trang tính đầu tiên trống"):
+        SheetSource(apis, "x", "EMPTY").fetch(None, NOW)
