@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sync.backend import google_apis, make_backend
 from sync.config import WardConfig, load_config
-from sync.cycle import Inputs, load_inputs
+from sync.cycle import Inputs, load_inputs, without_repeats
 from sync.errors import ConfigError
 from sync.model import AlertKind, SourceKind
 from sync.normalize import normalize_source
@@ -141,7 +141,7 @@ def _check_sources(inputs: Inputs, now: datetime, apis: GoogleApis | None) -> li
             tz=cfg.tz,
             question_titles=fetched.question_titles,
         )
-        whole = [p for p in (*fetched.problems, *ns.problems) if not p.record]
+        whole = [p for p in without_repeats([*fetched.problems, *ns.problems]) if not p.record]
         for p in whole:
             level = "warning" if p.field in ns.unmapped_columns else "error"
             out.append(Finding(level, f"nguồn '{s.id}' ({where}): {p.field}: {p.reason}"))

@@ -48,6 +48,7 @@ from sync.roster import load_roster
 from sync.sources.files import FetchResult, SourceError
 from sync.state import StateStore
 from sync.tables import build_tables
+from sync.text import normalize_title
 
 if TYPE_CHECKING:
     from sync.google.apis import GoogleApis
@@ -193,8 +194,24 @@ def evaluate(
         due_soon_days=cfg.alerts.due_soon_days,
     )
     kpis = ward_kpis(rubric, roster, statuses, members)
-    problems = tuple(source_problems) + tuple(p for ns in normalized for p in ns.problems)
-    return Evaluation(normalized, problems, members, statuses, kpis)
+    problems = without_repeats([*source_problems, *(p for ns in normalized for p in ns.problems)])
+    return Evaluation(normalized, tuple(problems), members, statuses, kpis)
+
+
+def without_repeats(problems: Sequence[DataProblem]) -> list[DataProblem]:
+    """A question missing from a form is seen by the source (mapping drift) and by the
+    normaliser (missing column): one row in "Lỗi dữ liệu" is enough, the first (the source's,
+    which says more)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in problems:
+        if not p.record:
+            key = (p.source, normalize_title(p.field))
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(p)
+    return out
 
 
 def unaddressable_problems(alerts: Sequence[Alert], roster: Roster) -> list[DataProblem]:
