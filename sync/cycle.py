@@ -299,7 +299,12 @@ def settle_intents(
     again, maybe a duplicate) over the default at-most-once (never a duplicate)."""
     settled = {}
     for alert_id in store.intents():
-        went_out = transport.was_sent(alert_id)
+        try:
+            went_out = transport.was_sent(alert_id)
+        except MailError as e:
+            # cannot ask now (Gmail search down): it stays an intent, never resent blindly
+            log.warning("Chưa xác định được thông báo %s đã gửi hay chưa: %s", alert_id, e)
+            continue
         if went_out is True:
             store.record_result(alert_id, "sent", now=now)
             settled[alert_id] = "sent"
@@ -371,6 +376,10 @@ def run_cycle(
         )
         if not dry_run:
             for alert in plan.due:
+                if ledger.get(alert.alert_id) and _went_out_after_all(
+                    alert.alert_id, store, backend.transport, now
+                ):
+                    continue
                 _send(alert, inputs, store, backend.transport, now, report)
         problems = list(evaluation.problems) + unaddressable_problems(
             plan.unaddressable, inputs.roster
@@ -447,6 +456,23 @@ def _merge(stored: Sequence[RawResponse], result: FetchResult) -> list[RawRespon
     merged = {r.response_id: r for r in stored}
     merged.update({r.response_id: r for r in result.responses})
     return list(merged.values())
+
+
+def _went_out_after_all(
+    alert_id: str, store: StateStore, transport: MailTransport, now: datetime
+) -> bool:
+    """An alert whose earlier send failed may have gone out all the same (Gmail answered
+    5xx after sending, and its search lagged): ask again before sending it twice. True
+    when it must not be sent now."""
+    try:
+        went_out = transport.was_sent(alert_id)
+    except MailError as e:
+        log.warning("Chưa gửi lại %s: không kiểm tra được thư đã gửi (%s)", alert_id, e)
+        return True  # the next cycle asks again
+    if went_out:
+        store.record_result(alert_id, "sent", now=now)
+        return True
+    return False
 
 
 def _send(

@@ -1,0 +1,546 @@
+"""The ward's summary spreadsheet in Google Sheets: the same tabs and layout as the XLSX
+workbook (row 1 the update stamp, row 2 the header, data from row 3).
+
+A write costs few requests: one metadata read, then only what changed. A tab whose content
+hash equals the remembered one is left alone (its stamp too); the changed tabs go in one
+``values:batchUpdate`` (RAW, so respondent text such as ``=IMPORTXML(...)`` stays text);
+formatting is re-applied in one ``spreadsheets:batchUpdate`` only when a tab's layout
+changed. Tabs whose title is not one of the tables' names (the ward's own tabs, a form's
+response tab) are never touched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from gspread.http_client import HTTPClient
+
+from sync.google.apis import GoogleApis
+from sync.google.sheet_source import a1_tab
+from sync.model import Cell, Column, ColumnKind, Table
+from sync.outputs.xlsx import NUMBER_FORMATS, stamp_text
+from sync.tables import table_hash
+
+# Google advises keeping a request under 2 MB (the hard limit is larger).
+ADVISED_PAYLOAD_BYTES = 2 * 1024 * 1024
+CELL_TEXT_MAX = 50_000  # Sheets' limit on characters in one cell
+HEADER_ROWS = 2  # stamp + header: frozen
+MIN_GRID_ROWS = HEADER_ROWS + 1  # Sheets refuses to freeze every row of a grid
+PX_PER_CHAR, PX_PADDING = 7, 10
+# Bump when the formatting code changes, so the next write re-applies it everywhere.
+LAYOUT_VERSION = "1"
+
+LAYOUT_SUFFIX = "#layout"
+EXTENT_SUFFIX = "#extent"
+
+_EPOCH_DATE = date(1899, 12, 30)  # Sheets' (and Excel's) day 0
+_EPOCH = datetime(1899, 12, 30)
+_ONE_DAY = timedelta(days=1)
+
+_NUMBER_TYPES: dict[str, str] = {
+    "int": "NUMBER",
+    "number": "NUMBER",
+    "percent": "PERCENT",
+    "date": "DATE",
+    "datetime": "DATE_TIME",
+}
+# The XLSX colours: header FFDDEBF7, overdue rows FFFFC7CE, stamp text FF595959.
+_HEADER_BG = {"red": 0xDD / 255, "green": 0xEB / 255, "blue": 0xF7 / 255}
+_HIGHLIGHT_BG = {"red": 1.0, "green": 0xC7 / 255, "blue": 0xCE / 255}
+_STAMP_FG = {"red": 0x59 / 255, "green": 0x59 / 255, "blue": 0x59 / 255}
+
+_BATCH_PREFIX = '{"valueInputOption": "RAW", "data": ['
+_BATCH_SUFFIX = "]}"
+_SEPARATOR = 2  # ", " between JSON list items (json.dumps' default, as requests sends it)
+
+
+@dataclass(frozen=True)
+class _Tab:
+    """An existing tab, as the metadata read shows it."""
+
+    sheet_id: int
+    title: str
+    rows: int
+    cols: int
+
+
+@dataclass
+class _Plan:
+    """What one write does to one table's tab."""
+
+    table: Table
+    content: str
+    layout: str
+    extent: tuple[int, int]  # (last used row, last used column), 1-based
+    tab: _Tab | None  # None: created by this write
+    sheet_id: int
+    grid: tuple[int, int]  # rows, columns after this write
+    rewrite: bool
+    restyle: bool
+    clear: bool
+
+
+class SheetsDestination:
+    """Writes the summary tables into the tabs of one spreadsheet (shared with the account
+    as editor)."""
+
+    def __init__(
+        self,
+        apis: GoogleApis,
+        spreadsheet_id: str,
+        tz: tzinfo,
+        *,
+        max_payload_bytes: int = ADVISED_PAYLOAD_BYTES,
+    ) -> None:
+        self.apis = apis
+        self.spreadsheet_id = spreadsheet_id
+        self.tz = tz
+        self.max_payload_bytes = max_payload_bytes
+        self.name = f"google_sheets:{spreadsheet_id}"
+
+    # -- the Destination protocol ---------------------------------------------------------
+
+    def write(
+        self, tables: Sequence[Table], previous: Mapping[str, str]
+    ) -> Mapping[str, str] | None:
+        """Write the tabs that changed since ``previous``; return what to remember, or None
+        when nothing needed writing. A GoogleApiError propagates (nothing is remembered, so
+        the next cycle writes again)."""
+        tables = [self._in_ward_time(t) for t in tables]
+        existing, order = self._read_tabs()
+        used_ids = {t.sheet_id for t in existing.values()}
+        plans: list[_Plan] = []
+        for table in tables:
+            plan = _plan(table, existing.get(table.name), previous, used_ids)
+            used_ids.add(plan.sheet_id)
+            plans.append(plan)
+
+        if not any(p.rewrite or p.restyle for p in plans):
+            return None
+
+        structure = self._structure_requests(plans, order)
+        if structure:
+            self._call(lambda s: s.batch_update(self.spreadsheet_id, {"requests": structure}))
+        for body in self._value_batches([p for p in plans if p.rewrite]):
+            self._call(lambda s, body=body: s.values_batch_update(self.spreadsheet_id, body))
+        ranges = [r for p in plans if p.clear for r in _leftover_ranges(p)]
+        if ranges:
+            self._call(lambda s: s.values_batch_clear(self.spreadsheet_id, body={"ranges": ranges}))
+
+        remembered: dict[str, str] = {}
+        for p in plans:
+            name = p.table.name
+            remembered[name] = p.content
+            remembered[name + LAYOUT_SUFFIX] = p.layout
+            remembered[name + EXTENT_SUFFIX] = f"{p.extent[0]},{p.extent[1]}"
+        return remembered
+
+    # -- calls ---------------------------------------------------------------------------
+
+    def _call(self, fn: Callable[[HTTPClient], Any]) -> Any:
+        client = self.apis.sheets()
+        return self.apis.call("sheets", lambda: fn(client))
+
+    def _read_tabs(self) -> tuple[dict[str, _Tab], list[str]]:
+        """Existing tabs by title, and every title in the spreadsheet's order."""
+        params = {
+            "includeGridData": "false",
+            "fields": "sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))",
+        }
+        meta = self._call(lambda s: s.fetch_sheet_metadata(self.spreadsheet_id, params=params))
+        props = [s.get("properties", {}) for s in meta.get("sheets", [])]
+        props.sort(key=lambda p: p.get("index", 0))
+        tabs: dict[str, _Tab] = {}
+        for p in props:
+            grid = p.get("gridProperties", {})
+            title = str(p.get("title", ""))
+            tabs[title] = _Tab(
+                sheet_id=int(p.get("sheetId", 0)),
+                title=title,
+                rows=int(grid.get("rowCount", 0)),
+                cols=int(grid.get("columnCount", 0)),
+            )
+        return tabs, [str(p.get("title", "")) for p in props]
+
+    def _in_ward_time(self, table: Table) -> Table:
+        if table.updated_at.tzinfo is None:
+            return dataclasses.replace(table, updated_at=table.updated_at.replace(tzinfo=self.tz))
+        return dataclasses.replace(table, updated_at=table.updated_at.astimezone(self.tz))
+
+    # -- spreadsheets.batchUpdate: new tabs, grid sizes, formatting ------------------------
+
+    def _structure_requests(self, plans: Sequence[_Plan], order: list[str]) -> list[dict[str, Any]]:
+        requests: list[dict[str, Any]] = []
+        names = [p.table.name for p in plans]
+        for i, p in enumerate(plans):
+            rows, cols = p.grid
+            if p.tab is None:
+                index = _insert_index(order, names, i)
+                order.insert(index, p.table.name)
+                requests.append(
+                    {
+                        "addSheet": {
+                            "properties": {
+                                "sheetId": p.sheet_id,
+                                "title": p.table.name,
+                                "index": index,
+                                "gridProperties": {
+                                    "rowCount": rows,
+                                    "columnCount": cols,
+                                    "frozenRowCount": HEADER_ROWS,
+                                },
+                            }
+                        }
+                    }
+                )
+            else:
+                fields: list[str] = []
+                grid: dict[str, int] = {}
+                if rows != p.tab.rows:
+                    grid["rowCount"] = rows
+                    fields.append("rowCount")
+                if cols != p.tab.cols:
+                    grid["columnCount"] = cols
+                    fields.append("columnCount")
+                if p.restyle:
+                    grid["frozenRowCount"] = HEADER_ROWS
+                    fields.append("frozenRowCount")
+                if fields:
+                    requests.append(
+                        {
+                            "updateSheetProperties": {
+                                "properties": {"sheetId": p.sheet_id, "gridProperties": grid},
+                                "fields": ",".join(f"gridProperties.{f}" for f in fields),
+                            }
+                        }
+                    )
+            if p.restyle:
+                requests += _format_requests(p)
+        return requests
+
+    # -- values:batchUpdate ------------------------------------------------------------
+
+    def _value_batches(self, plans: Sequence[_Plan]) -> list[dict[str, Any]]:
+        """The changed tabs' values as batchUpdate bodies, each under the payload limit (a
+        tab is split by rows only when it alone would pass it)."""
+        room = self.max_payload_bytes - len(_BATCH_PREFIX) - len(_BATCH_SUFFIX)
+        pieces: list[tuple[dict[str, Any], int]] = []
+        for p in plans:
+            pieces += _value_ranges(p.table, _sheet_rows(p.table, self.tz), room)
+        batches: list[list[dict[str, Any]]] = []
+        current: list[dict[str, Any]] = []
+        size = 0
+        for vr, n in pieces:
+            extra = n + (_SEPARATOR if current else 0)
+            if current and size + extra > room:
+                batches.append(current)
+                current, size, extra = [], 0, n
+            current.append(vr)
+            size += extra
+        if current:
+            batches.append(current)
+        return [{"valueInputOption": "RAW", "data": data} for data in batches]
+
+
+# ---------------------------------------------------------------------------------------
+# Planning
+# ---------------------------------------------------------------------------------------
+
+
+def layout_hash(table: Table) -> str:
+    """What decides whether a tab's formatting must be re-applied."""
+    key = (
+        LAYOUT_VERSION,
+        tuple((c.header, c.kind, c.width) for c in table.columns),
+        len(table.rows),
+        tuple(sorted(table.highlight_rows)),
+    )
+    return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()
+
+
+def _plan(table: Table, tab: _Tab | None, previous: Mapping[str, str], used_ids: set[int]) -> _Plan:
+    content, layout = table_hash(table), layout_hash(table)
+    extent = (HEADER_ROWS + len(table.rows), max(len(table.columns), 1))
+    need = (max(extent[0], MIN_GRID_ROWS), extent[1])
+    name = table.name
+    if tab is None:
+        return _Plan(
+            table=table,
+            content=content,
+            layout=layout,
+            extent=extent,
+            tab=None,
+            sheet_id=_new_sheet_id(name, used_ids),
+            grid=need,
+            rewrite=True,
+            restyle=True,
+            clear=False,
+        )
+    rewrite = previous.get(name) != content
+    restyle = previous.get(name + LAYOUT_SUFFIX) != layout
+    # grids only grow (resizing down would delete rows); leftovers are cleared instead
+    grid = (tab.rows, tab.cols)
+    if rewrite or restyle:
+        grid = (max(tab.rows, need[0]), max(tab.cols, need[1]))
+    before = _parse_extent(previous.get(name + EXTENT_SUFFIX))
+    # unknown extent (state lost, or a tab made by hand): clear the rest of the grid
+    clear = rewrite and (before is None or before[0] > extent[0] or before[1] > extent[1])
+    return _Plan(
+        table=table,
+        content=content,
+        layout=layout,
+        extent=extent,
+        tab=tab,
+        sheet_id=tab.sheet_id,
+        grid=grid,
+        rewrite=rewrite,
+        restyle=restyle,
+        clear=clear,
+    )
+
+
+def _parse_extent(text: str | None) -> tuple[int, int] | None:
+    try:
+        rows, cols = (text or "").split(",")
+        return int(rows), int(cols)
+    except ValueError:
+        return None
+
+
+def _new_sheet_id(title: str, used: set[int]) -> int:
+    """A sheetId chosen here, so the formatting requests in the same batch can name it."""
+    seed = f"{title}|{','.join(map(str, sorted(used)))}"
+    sheet_id = int(hashlib.sha256(seed.encode("utf-8")).hexdigest()[:8], 16) % (2**31 - 1) + 1
+    while sheet_id in used:
+        sheet_id = sheet_id % (2**31 - 1) + 1
+    return sheet_id
+
+
+def _insert_index(order: list[str], names: Sequence[str], i: int) -> int:
+    """Where a new tab goes: after the previous table's tab, else before the next one's,
+    else at the end, so our tabs keep the tables' order around the ward's own tabs."""
+    for name in reversed(names[:i]):
+        if name in order:
+            return order.index(name) + 1
+    for name in names[i + 1 :]:
+        if name in order:
+            return order.index(name)
+    return len(order)
+
+
+# ---------------------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------------------
+
+
+def _sheet_rows(table: Table, tz: tzinfo) -> list[list[Any]]:
+    """Row 1 the stamp, row 2 the headers, then the data as Sheets values."""
+    ncols = len(table.columns)
+    out: list[list[Any]] = [[stamp_text(table)], [_text(c.header) for c in table.columns]]
+    for row in table.rows:
+        out.append(
+            [
+                sheet_value(row[j] if j < len(row) else None, table.columns[j], tz)
+                for j in range(ncols)
+            ]
+        )
+    return out
+
+
+def sheet_value(value: Cell, column: Column, tz: tzinfo) -> str | int | float:
+    """One cell as written with RAW input: numbers as numbers, dates as serial numbers (the
+    column's number format shows them), everything else as text, never a formula."""
+    if value is None:
+        return ""  # null would leave the old value in place
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, datetime):
+        local = value.astimezone(tz).replace(tzinfo=None) if value.tzinfo else value
+        return (local - _EPOCH) / _ONE_DAY
+    if isinstance(value, date):
+        return (value - _EPOCH_DATE).days
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else ""
+    return _text(str(value))
+
+
+def _text(text: str) -> str:
+    return text[:CELL_TEXT_MAX]
+
+
+def _value_ranges(
+    table: Table, rows: list[list[Any]], room: int
+) -> list[tuple[dict[str, Any], int]]:
+    """The tab's ValueRanges with their JSON sizes; one unless it alone exceeds ``room``."""
+    last_col = _column_letters(max(len(table.columns), 1))
+    tab = a1_tab(table.name)
+    sizes = [len(_dumps(r)) for r in rows]
+    # the envelope of a ValueRange, with the longest range text this tab can have
+    longest = f"{tab}!A{len(rows)}:{last_col}{len(rows)}"
+    envelope = len(_dumps({"range": longest, "values": []}))
+    out: list[tuple[dict[str, Any], int]] = []
+    start = 0
+    while start < len(rows):
+        end, size = start + 1, envelope + sizes[start]
+        while end < len(rows) and size + _SEPARATOR + sizes[end] <= room:
+            size += _SEPARATOR + sizes[end]
+            end += 1
+        vr = {"range": f"{tab}!A{start + 1}:{last_col}{end}", "values": rows[start:end]}
+        out.append((vr, len(_dumps(vr))))
+        start = end
+    return out
+
+
+def _dumps(obj: object) -> str:
+    return json.dumps(obj, allow_nan=False)  # as requests serialises the body
+
+
+def _leftover_ranges(p: _Plan) -> list[str]:
+    """What a longer earlier version (or a hand-made tab) left below and right of the new
+    content."""
+    rows, cols = p.extent
+    grid_rows, grid_cols = p.grid
+    tab = a1_tab(p.table.name)
+    last = _column_letters(grid_cols)
+    out = []
+    if rows < grid_rows:
+        out.append(f"{tab}!A{rows + 1}:{last}{grid_rows}")
+    if cols < grid_cols:
+        out.append(f"{tab}!{_column_letters(cols + 1)}1:{last}{min(rows, grid_rows)}")
+    return out
+
+
+def _column_letters(n: int) -> str:
+    """1 -> "A", 27 -> "AA"."""
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(ord("A") + rem) + out
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Formatting
+# ---------------------------------------------------------------------------------------
+
+
+def column_pixels(column: Column) -> int:
+    return max(column.width, 4) * PX_PER_CHAR + PX_PADDING
+
+
+def number_format(kind: ColumnKind) -> dict[str, str]:
+    """The Sheets number format of a column kind (the XLSX patterns); text columns are TEXT,
+    so a cell edited later by hand is not read as a formula either."""
+    if kind in _NUMBER_TYPES:
+        return {"type": _NUMBER_TYPES[kind], "pattern": NUMBER_FORMATS[kind]}
+    return {"type": "TEXT"}
+
+
+def _format_requests(p: _Plan) -> list[dict[str, Any]]:
+    sid, columns = p.sheet_id, p.table.columns
+    ncols = max(len(columns), 1)
+    grid_rows, grid_cols = p.grid
+
+    def box(r0: int, r1: int, c0: int, c1: int) -> dict[str, int]:
+        return {
+            "sheetId": sid,
+            "startRowIndex": r0,
+            "endRowIndex": r1,
+            "startColumnIndex": c0,
+            "endColumnIndex": c1,
+        }
+
+    def repeat(rng: dict[str, int], fmt: dict[str, Any], fields: str) -> dict[str, Any]:
+        return {
+            "repeatCell": {
+                "range": rng,
+                "cell": {"userEnteredFormat": fmt} if fmt else {},
+                "fields": fields,
+            }
+        }
+
+    requests = [
+        # start from a clean tab: earlier highlights and formats of other kinds go
+        repeat(box(0, grid_rows, 0, grid_cols), {}, "userEnteredFormat"),
+        repeat(
+            box(0, 1, 0, 1),
+            {"textFormat": {"bold": True, "italic": True, "foregroundColor": _STAMP_FG}},
+            "userEnteredFormat.textFormat",
+        ),
+        repeat(
+            box(1, 2, 0, ncols),
+            {
+                "textFormat": {"bold": True},
+                "backgroundColor": _HEADER_BG,
+                "wrapStrategy": "WRAP",
+                "verticalAlignment": "MIDDLE",
+            },
+            "userEnteredFormat(textFormat,backgroundColor,wrapStrategy,verticalAlignment)",
+        ),
+    ]
+    for c0, c1, kind in _runs([c.kind for c in columns]):
+        requests.append(
+            repeat(
+                box(HEADER_ROWS, grid_rows, c0, c1),
+                {"numberFormat": number_format(kind)},
+                "userEnteredFormat.numberFormat",
+            )
+        )
+    highlighted = sorted(i for i in p.table.highlight_rows if 0 <= i < len(p.table.rows))
+    for r0, r1 in _index_runs(highlighted):
+        requests.append(
+            repeat(
+                box(HEADER_ROWS + r0, HEADER_ROWS + r1, 0, ncols),
+                {"backgroundColor": _HIGHLIGHT_BG},
+                "userEnteredFormat.backgroundColor",
+            )
+        )
+    for c0, c1, px in _runs([column_pixels(c) for c in columns]):
+        requests.append(
+            {
+                "updateDimensionProperties": {
+                    "range": {
+                        "sheetId": sid,
+                        "dimension": "COLUMNS",
+                        "startIndex": c0,
+                        "endIndex": c1,
+                    },
+                    "properties": {"pixelSize": px},
+                    "fields": "pixelSize",
+                }
+            }
+        )
+    return requests
+
+
+def _runs(items: Sequence[Any]) -> list[tuple[int, int, Any]]:
+    """[a, a, b] -> [(0, 2, a), (2, 3, b)]."""
+    out: list[tuple[int, int, Any]] = []
+    for i, item in enumerate(items):
+        if out and out[-1][2] == item:
+            out[-1] = (out[-1][0], i + 1, item)
+        else:
+            out.append((i, i + 1, item))
+    return out
+
+
+def _index_runs(indexes: Sequence[int]) -> list[tuple[int, int]]:
+    """[1, 2, 3, 7] -> [(1, 4), (7, 8)]."""
+    out: list[tuple[int, int]] = []
+    for i in indexes:
+        if out and out[-1][1] == i:
+            out[-1] = (out[-1][0], i + 1)
+        else:
+            out.append((i, i + 1))
+    return out

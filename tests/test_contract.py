@@ -1,0 +1,293 @@
+"""One contract, every backend (as vdirsyncer runs one storage test class against every
+storage): the sample ward's inputs, run through the embedded backend (files in, XLSX and
+.eml out) and through the Google backend (the real google-api-python-client and gspread
+against a local fake of Google's APIs), give the same tabs and the same alerts.
+
+Each backend is driven by a small harness with the same four verbs: put the inputs in,
+run a cycle, read the tabs back, read the messages sent. The tests below only use those.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+import yaml
+from google.oauth2.credentials import Credentials
+from openpyxl import load_workbook
+
+from sync.backend import make_backend
+from sync.config import load_config
+from sync.cycle import CycleReport, embedded_backend, load_inputs, run_cycle
+from sync.google.apis import GoogleApis
+from sync.sources.files import read_table
+from sync.state import StateStore
+from sync.tables import tab_names
+from sync.text import normalize_title
+from tests.fake_google import FakeWorkspace
+
+ROOT = Path(__file__).resolve().parent.parent
+MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
+EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def plain(v: object) -> object:
+    """A cell as both destinations can be compared: dates as serial numbers, numbers as
+    floats, empty as ""."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, datetime):
+        return round((v.replace(tzinfo=None) - EXCEL_EPOCH) / timedelta(days=1), 6)
+    if isinstance(v, date):
+        return float((v - EXCEL_EPOCH.date()).days)
+    if isinstance(v, int | float):
+        return round(float(v), 6)
+    return v
+
+
+def trimmed(rows: list[list[object]]) -> list[list[object]]:
+    out = [[plain(c) for c in r] for r in rows]
+    for r in out:
+        while r and r[-1] == "":
+            r.pop()
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _cells(headers: list[str], row: dict[str, str]) -> list[str]:
+    """A new answer in the export's own column order; the export's titles are messy, so
+    they are matched as the mapping matches them."""
+    by_title = {normalize_title(k): v for k, v in row.items()}
+    return [by_title.get(normalize_title(h), "") for h in headers]
+
+
+class Harness(Protocol):
+    def cycle(self, now: datetime) -> CycleReport: ...
+    def tabs(self) -> dict[str, list[list[object]]]: ...
+    def messages(self) -> dict[str, EmailMessage]: ...
+    def add_answer(self, source_id: str, row: dict[str, str]) -> None: ...
+    def write_count(self) -> int: ...
+
+
+class EmbeddedHarness:
+    def __init__(self, base: Path) -> None:
+        shutil.copytree(ROOT / "config", base / "config")
+        shutil.copytree(ROOT / "mappings", base / "mappings")
+        self.config = base / "config" / "example.yaml"
+        self.cfg = load_config(self.config)
+
+    def cycle(self, now: datetime) -> CycleReport:
+        cfg = load_config(self.config)
+        with StateStore(cfg.state.path) as store:
+            return run_cycle(load_inputs(cfg), store, embedded_backend(cfg), now)
+
+    def tabs(self) -> dict[str, list[list[object]]]:
+        wb = load_workbook(self.cfg.destination.path)
+        return {ws.title: trimmed([list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb}
+
+    def messages(self) -> dict[str, EmailMessage]:
+        out = {}
+        for p in self.cfg.mail.outbox_dir.glob("*.eml"):
+            m = message_from_bytes(p.read_bytes(), policy=policy.default)
+            out[str(m["X-KNS-Alert-Id"])] = m
+        return out
+
+    def add_answer(self, source_id: str, row: dict[str, str]) -> None:
+        import csv
+
+        path = next(s.file for s in self.cfg.sources if s.id == source_id)
+        headers, _ = read_table(path)
+        with path.open("a", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerow(_cells(headers, row))
+
+    def write_count(self) -> int:
+        return self.cfg.destination.path.stat().st_mtime_ns
+
+
+class GoogleHarness:
+    """The sample ward in a fake Workspace: roster tabs, one linked response sheet per
+    export (cells as Google returns them: formatted strings), a summary spreadsheet that
+    already holds a tab of the ward's own, Gmail."""
+
+    SUMMARY = "tong-hop"
+    ROSTER = "danh-sach"
+
+    def __init__(self, base: Path, fake: FakeWorkspace) -> None:
+        self.fake = fake
+        shutil.copytree(ROOT / "config", base / "config")
+        shutil.copytree(ROOT / "mappings", base / "mappings")
+        example = load_config(base / "config" / "example.yaml")
+        raw = yaml.safe_load((base / "config" / "example.yaml").read_text(encoding="utf-8"))
+
+        fake.add_spreadsheet(
+            self.ROSTER,
+            {
+                "Chi bộ": self._table(example.roster.branches),
+                "Đảng viên": self._table(example.roster.members),
+            },
+        )
+        for s in example.sources:
+            assert s.file is not None
+            fake.add_spreadsheet(
+                f"sheet-{s.id}", {"Câu trả lời biểu mẫu 1": self._table(s.file, s.sheet)}
+            )
+            src = next(x for x in raw["sources"] if x["id"] == s.id)
+            del src["file"]
+            src.pop("sheet", None)
+            src["spreadsheet_id"] = f"sheet-{s.id}"
+        fake.add_spreadsheet(
+            self.SUMMARY, {"Ghi chú của phường": [["Tab này của phường, không được sửa"]]}
+        )
+        raw["roster"] = {"spreadsheet_id": self.ROSTER}
+        raw["destination"] = {"kind": "google_sheets", "spreadsheet_id": self.SUMMARY}
+        raw["mail"]["transport"] = "gmail"
+        del raw["mail"]["outbox_dir"]
+        raw["google"] = {"credentials": "khong-dung.json"}  # the test passes its own clients
+        self.config = base / "config" / "google.yaml"
+        self.config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        self.cfg = load_config(self.config)
+        self.apis = GoogleApis(
+            Credentials(token="fake-token"), root_url=fake.url, sleep=lambda s: None
+        )
+
+    @staticmethod
+    def _table(path: Path, sheet: str | None = None) -> list[list[object]]:
+        headers, rows = read_table(path, sheet)
+        return [headers, *rows]
+
+    def cycle(self, now: datetime) -> CycleReport:
+        cfg = load_config(self.config)
+        inputs = load_inputs(cfg, apis=self.apis)
+        backend = make_backend(cfg, inputs.mappings, apis=self.apis, rubric=inputs.rubric)
+        with StateStore(cfg.state.path) as store:
+            return run_cycle(inputs, store, backend, now)
+
+    def tabs(self) -> dict[str, list[list[object]]]:
+        out = {}
+        http = self.apis.sheets()
+        for title in self.fake.tab_titles(self.SUMMARY):
+            got = http.values_get(
+                self.SUMMARY, f"'{title}'", params={"valueRenderOption": "UNFORMATTED_VALUE"}
+            )
+            out[title] = trimmed(got.get("values", []))
+        return out
+
+    def messages(self) -> dict[str, EmailMessage]:
+        return {str(m["X-KNS-Alert-Id"]): m for m in self.fake.sent_messages()}
+
+    def add_answer(self, source_id: str, row: dict[str, str]) -> None:
+        # as Google Forms does: a new row at the end of the linked responses tab
+        sheet, tab = f"sheet-{source_id}", "Câu trả lời biểu mẫu 1"
+        headers = self.fake.values(sheet, tab)[0]
+        self.apis.sheets().values_append(
+            sheet,
+            f"'{tab}'!A1",
+            params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+            body={"values": [_cells(headers, row)]},
+        )
+
+    def write_count(self) -> int:
+        return len(self.fake.write_calls(api="sheets"))
+
+
+@pytest.fixture(params=["embedded", "google"])
+def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    if request.param == "embedded":
+        yield EmbeddedHarness(tmp_path)
+        return
+    with FakeWorkspace() as fake:
+        fake.grow_grid_on_write = False  # as strict as Google: no writing past the grid
+        yield GoogleHarness(tmp_path, fake)
+
+
+def _summary_tabs(h: Harness) -> dict[str, list[list[object]]]:
+    return {k: v for k, v in h.tabs().items() if k in tab_names(2026)}
+
+
+# ---------------------------------------------------------------------------------------
+# The contract: every backend
+# ---------------------------------------------------------------------------------------
+
+
+def test_first_cycle_writes_six_tabs_and_sends_what_is_due(harness: Harness):
+    report = harness.cycle(MONDAY)
+    tabs = _summary_tabs(harness)
+    assert list(tabs) == list(tab_names(2026))
+    for name, rows in tabs.items():
+        assert rows[0][0].startswith(name) and "23/11/2026 08:00" in rows[0][0]
+    branches = tabs["Tổng hợp chi bộ"]
+    assert branches[1][:3] == ["Mã chi bộ", "Tên chi bộ", "Tình trạng"]
+    assert len(branches) == 2 + 25
+    assert len(tabs["Đảng viên"]) == 2 + 500
+    assert any(isinstance(c, str) and c.startswith("=IMPORTXML") for r in branches for c in r)
+    sent = harness.messages()
+    assert sorted(sent) == sorted(report.sent) == sorted(a.alert_id for a in report.plan.due)
+    assert len(sent) == 63
+
+
+def test_a_second_identical_cycle_writes_and_sends_nothing(harness: Harness):
+    harness.cycle(MONDAY)
+    before, writes = harness.tabs(), harness.write_count()
+    again = harness.cycle(MONDAY + timedelta(minutes=30))
+    assert again.sent == [] and not again.wrote_tables
+    assert harness.write_count() == writes
+    assert harness.tabs() == before
+    assert len(harness.messages()) == 63
+
+
+def test_a_new_answer_reaches_the_tabs(harness: Harness):
+    harness.cycle(MONDAY)
+    harness.add_answer(
+        "thong_ke",
+        {
+            "Dấu thời gian": "23/11/2026 09:00:00",
+            "Tên chi bộ": "Chi bộ Văn phòng Đảng ủy",
+            "Mô hình, cách làm hay": "Mô hình mới sau lần chạy đầu",
+        },
+    )
+    report = harness.cycle(MONDAY + timedelta(hours=2))
+    assert report.wrote_tables
+    cells = [c for r in harness.tabs()["Tổng hợp chi bộ"] for c in r]
+    assert "Mô hình mới sau lần chạy đầu" in cells
+
+
+# ---------------------------------------------------------------------------------------
+# Across backends: the same inputs give the same tabs and the same messages
+# ---------------------------------------------------------------------------------------
+
+
+def test_embedded_and_google_backends_agree(tmp_path: Path):
+    embedded = EmbeddedHarness(tmp_path / "embedded")
+    embedded.cycle(MONDAY)
+    with FakeWorkspace() as fake:
+        fake.grow_grid_on_write = False
+        google = GoogleHarness(tmp_path / "google", fake)
+        google.cycle(MONDAY)
+        g_tabs, g_mail = _summary_tabs(google), google.messages()
+        assert "Ghi chú của phường" in fake.tab_titles(GoogleHarness.SUMMARY)
+        assert fake.values(GoogleHarness.SUMMARY, "Ghi chú của phường") == [
+            ["Tab này của phường, không được sửa"]
+        ]
+    e_tabs, e_mail = _summary_tabs(embedded), embedded.messages()
+    for name in tab_names(2026):
+        e, g = e_tabs[name], g_tabs[name]
+        assert len(e) == len(g), name
+        for i, (er, gr) in enumerate(zip(e, g, strict=True)):
+            assert er == gr, (name, i)
+    assert sorted(e_mail) == sorted(g_mail)
+    for alert_id, em in e_mail.items():
+        gm = g_mail[alert_id]
+        for header in ("To", "Cc", "Subject", "From"):
+            assert str(em[header] or "") == str(gm[header] or ""), (alert_id, header)
+        e_text = em.get_body(("plain",)).get_content()
+        g_text = gm.get_body(("plain",)).get_content()
+        assert e_text == g_text, alert_id

@@ -1,0 +1,104 @@
+"""Never twice, never lost, with Gmail: the sample ward through the real clients against the
+fake Workspace, with Gmail failing at the worst moments."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sync.state import StateStore
+from tests.fake_google import FakeWorkspace
+from tests.test_contract import GoogleHarness
+
+MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
+SEND = "gmail.users.messages.send"
+SEARCH = "gmail.users.messages.list"
+ATTEMPTS = 6  # RetryPolicy().max_attempts
+
+
+@pytest.fixture()
+def google(tmp_path: Path):
+    with FakeWorkspace() as fake:
+        yield GoogleHarness(tmp_path, fake), fake
+
+
+def _ids(fake: FakeWorkspace) -> Counter[str]:
+    return Counter(str(m["X-KNS-Alert-Id"]) for m in fake.sent_messages())
+
+
+def test_sent_but_unconfirmed_is_not_sent_again_next_cycle(google):
+    h, fake = google
+    # the first send is applied, then the connection drops; Gmail search is down too, for
+    # every try of the look-up the transport makes
+    fake.drop_next(1, api="gmail", method_id=SEND, after_effect=True)
+    fake.fail_next(ATTEMPTS, status=503, api="gmail", method_id=SEARCH)
+    first = h.cycle(MONDAY)
+    assert len(first.failed) == 1 and len(first.sent) == 62
+    (uncertain,) = first.failed
+    with StateStore(h.cfg.state.path) as st:
+        assert st.ledger()[uncertain].status == "failed"
+
+    second = h.cycle(MONDAY + timedelta(minutes=30))
+    assert second.sent == []  # found in Sent: recorded, not sent again
+    counts = _ids(fake)
+    assert counts[uncertain] == 1 and set(counts.values()) == {1} and len(counts) == 63
+    with StateStore(h.cfg.state.path) as st:
+        assert st.ledger()[uncertain].status == "sent"
+
+
+def test_a_send_that_never_happened_is_sent_next_cycle(google):
+    h, fake = google
+    fake.fail_next(1, status=503, api="gmail", method_id=SEND)
+    first = h.cycle(MONDAY)
+    (failed,) = first.failed
+    assert failed not in _ids(fake)
+    second = h.cycle(MONDAY + timedelta(minutes=30))
+    assert second.sent == [failed]
+    assert _ids(fake)[failed] == 1 and len(_ids(fake)) == 63
+
+
+def test_intent_left_by_a_crash_waits_while_gmail_search_is_down(google):
+    h, fake = google
+    with StateStore(h.cfg.state.path) as st:
+        st.record_intent(
+            "bao_cao:CB04:escalation:3",
+            kind="escalation",
+            branch_code="CB04",
+            milestone_id="bao_cao",
+            recipients="x",
+            subject="s",
+            now=MONDAY,
+        )
+    fake.fail_next(ATTEMPTS, status=503, api="gmail", method_id=SEARCH)
+    report = h.cycle(MONDAY)
+    assert report.wrote_tables  # the cycle goes on: tabs written, other alerts sent
+    assert "bao_cao:CB04:escalation:3" not in _ids(fake)  # never resent blindly
+    with StateStore(h.cfg.state.path) as st:
+        assert st.ledger()["bao_cao:CB04:escalation:3"].status == "intent"
+    # search back: Sent has no such message, so it is sent now, once
+    later = h.cycle(MONDAY + timedelta(minutes=30))
+    assert later.recovered == {"bao_cao:CB04:escalation:3": "failed"}
+    assert _ids(fake)["bao_cao:CB04:escalation:3"] == 1
+
+
+def test_storm_of_429_and_5xx_is_survived_with_nothing_lost(google):
+    h, fake = google
+    # every kind of transient failure, spread over the cycle's calls (each call has up to
+    # six tries): reads, the summary writes, the sends
+    fake.fail_next(1, status=429, api="sheets", retry_after=1)
+    fake.fail_next(1, status=500, api="sheets")
+    fake.drop_next(1, api="sheets")
+    fake.fail_next(1, status=502, api="sheets", method_id="sheets.spreadsheets.values.batchUpdate")
+    fake.fail_next(1, status=504, api="sheets", method_id="sheets.spreadsheets.batchUpdate")
+    fake.fail_next(3, status=503, api="gmail", method_id=SEND)
+    fake.fail_next(1, status=429, api="gmail", method_id=SEARCH, retry_after=1)
+    first = h.cycle(MONDAY)
+    assert first.wrote_tables and len(h.tabs()["Đảng viên"]) == 502
+    assert len(first.failed) == 3 and len(first.sent) == 60  # a send is never retried blindly
+    second = h.cycle(MONDAY + timedelta(minutes=30))
+    assert sorted(second.sent) == sorted(first.failed)
+    counts = _ids(fake)
+    assert len(counts) == 63 and set(counts.values()) == {1}  # nothing lost, nothing twice
