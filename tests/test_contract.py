@@ -19,18 +19,17 @@ from typing import Protocol
 
 import pytest
 import yaml
-from google.oauth2.credentials import Credentials
 from openpyxl import load_workbook
 
 from sync.backend import make_backend
 from sync.config import load_config
 from sync.cycle import CycleReport, embedded_backend, load_inputs, run_cycle
-from sync.google.apis import GoogleApis
 from sync.sources.files import read_table
 from sync.state import StateStore
 from sync.tables import tab_names
 from sync.text import normalize_title
 from tests.fake_google import FakeWorkspace
+from tests.fake_google.clients import fake_apis
 
 ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
@@ -155,9 +154,7 @@ class GoogleHarness:
         self.config = base / "config" / "google.yaml"
         self.config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
         self.cfg = load_config(self.config)
-        self.apis = GoogleApis(
-            Credentials(token="fake-token"), root_url=fake.url, sleep=lambda s: None
-        )
+        self.apis = fake_apis(fake)
 
     @staticmethod
     def _table(path: Path, sheet: str | None = None) -> list[list[object]]:

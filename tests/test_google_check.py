@@ -9,12 +9,11 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
-from google.oauth2.credentials import Credentials
 
 from sync.check import check
-from sync.google.apis import GoogleApis
 from sync.mapping import load_mapping
 from tests.fake_google import FakeWorkspace
+from tests.fake_google.clients import fake_apis
 from tests.fake_google.forms_builder import question
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +68,7 @@ def test_check_reports_every_google_problem_at_once(tmp_path: Path):
         fake.add_spreadsheet("sheet-02", {"Câu trả lời biểu mẫu 1": [["Dấu thời gian"]]})
         fake.deny("sheet-02")
         fake.add_spreadsheet("tong-hop", {"Trang tính1": []})
-        apis = GoogleApis(Credentials(token="fake-token"), root_url=fake.url, sleep=lambda s: None)
+        apis = fake_apis(fake)
 
         findings = check(config, NOW, apis=apis)
         errors = [f.message for f in findings if f.level == "error"]
@@ -92,7 +91,7 @@ def test_check_passes_when_everything_is_shared(tmp_path: Path):
         fake.add_form("khong-co-bieu-mau", "Biểu mẫu 01", [question("q1", "Họ và tên")])
         fake.add_spreadsheet("sheet-02", {"Câu trả lời biểu mẫu 1": [["Dấu thời gian"]]})
         fake.add_spreadsheet("tong-hop", {"Trang tính1": []})
-        apis = GoogleApis(Credentials(token="fake-token"), root_url=fake.url, sleep=lambda s: None)
+        apis = fake_apis(fake)
         findings = check(config, NOW, apis=apis)
     errors = [f.message for f in findings if f.level == "error"]
     # form A is complete; Biểu mẫu 01 lacks its required questions (a real problem to fix)

@@ -12,11 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from google.oauth2.credentials import Credentials
 
 from scoring.rubric import load_rubric
 from sync.config import SourceConfig
-from sync.google.apis import GoogleApis, RetryPolicy
+from sync.google.apis import GoogleApis
 from sync.google.forms_source import (
     EMAIL_KEY,
     FormsCursor,
@@ -42,6 +41,7 @@ from sync.normalize import normalize_source
 from sync.sources.files import FetchResult, SourceError
 from sync.state import StateStore
 from tests.fake_google import FakeWorkspace
+from tests.fake_google.clients import fake_apis
 from tests.fake_google.forms_builder import grid, page_break, question
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -301,12 +301,7 @@ def fake() -> Iterator[FakeWorkspace]:
 
 @pytest.fixture
 def apis(fake: FakeWorkspace) -> GoogleApis:
-    return GoogleApis(
-        Credentials(token=fake.token),
-        root_url=fake.url,
-        retry=RetryPolicy(max_attempts=3),
-        sleep=lambda s: None,
-    )
+    return fake_apis(fake, max_attempts=3)
 
 
 def scoring_source(apis: GoogleApis, **kw: Any) -> FormsSource:

@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
-from google.oauth2.credentials import Credentials
 
 from sync.alerts import alert_code
-from sync.google.apis import GoogleApis, RetryPolicy
+from sync.google.apis import GoogleApis
 from sync.google.gmail import GmailTransport
 from sync.mail import MailError
 from sync.model import AlertKind
 from tests.fake_google import DropConnection, FakeWorkspace
+from tests.fake_google.clients import fake_apis
 from tests.test_mail import alert_for, parts, render
 
 SEND = "gmail.users.messages.send"
@@ -28,12 +28,7 @@ def fake() -> Iterator[FakeWorkspace]:
 
 @pytest.fixture
 def apis(fake: FakeWorkspace) -> GoogleApis:
-    return GoogleApis(
-        Credentials(token=fake.token),
-        root_url=fake.url,
-        retry=RetryPolicy(max_attempts=2),
-        sleep=lambda s: None,
-    )
+    return fake_apis(fake, max_attempts=2)
 
 
 @pytest.fixture

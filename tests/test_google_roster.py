@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from google.oauth2.credentials import Credentials
 
 from sync.errors import ConfigError
-from sync.google.apis import GoogleApis, RetryPolicy
+from sync.google.apis import GoogleApis
 from sync.google.roster_sheet import load_roster_from_sheet
 from sync.roster import RosterTable, roster_from_tables
 from tests.fake_google import FakeWorkspace
+from tests.fake_google.clients import fake_apis
 
 ROSTER = "ROSTER_ID"
 BRANCH_HEADER = [
@@ -45,12 +45,7 @@ def fake() -> Iterator[FakeWorkspace]:
 
 @pytest.fixture
 def apis(fake: FakeWorkspace) -> GoogleApis:
-    return GoogleApis(
-        Credentials(token=fake.token),
-        root_url=fake.url,
-        retry=RetryPolicy(max_attempts=2),
-        sleep=lambda s: None,
-    )
+    return fake_apis(fake, max_attempts=2)
 
 
 def test_roster_from_two_tabs_in_one_call(fake: FakeWorkspace, apis: GoogleApis) -> None:

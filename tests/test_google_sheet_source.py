@@ -8,11 +8,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from google.oauth2.credentials import Credentials
 
 from scoring.rubric import load_rubric
 from sync.config import SourceConfig
-from sync.google.apis import GoogleApis, RetryPolicy
+from sync.google.apis import GoogleApis
 from sync.google.sheet_source import SheetSource
 from sync.mapping import load_mapping
 from sync.model import Branch, Member, Roster, ScoreSheet, SourceKind
@@ -20,6 +19,7 @@ from sync.normalize import normalize_source
 from sync.sources.files import SourceError
 from sync.state import StateStore
 from tests.fake_google import FakeWorkspace
+from tests.fake_google.clients import fake_apis
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -44,12 +44,7 @@ def fake() -> Iterator[FakeWorkspace]:
 
 @pytest.fixture
 def apis(fake: FakeWorkspace) -> GoogleApis:
-    return GoogleApis(
-        Credentials(token=fake.token),
-        root_url=fake.url,
-        retry=RetryPolicy(max_attempts=2),
-        sleep=lambda s: None,
-    )
+    return fake_apis(fake, max_attempts=2)
 
 
 def test_one_call_with_formatted_values(fake: FakeWorkspace, apis: GoogleApis) -> None:

@@ -8,9 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from google.oauth2.credentials import Credentials
 
-from sync.google.apis import GoogleApiError, GoogleApis, RetryPolicy
+from sync.google.apis import GoogleApiError, GoogleApis
 from sync.google.sheets_destination import (
     EXTENT_SUFFIX,
     LAYOUT_SUFFIX,
@@ -20,6 +19,7 @@ from sync.google.sheets_destination import (
 from sync.model import Cell, Column, Table
 from sync.tables import tab_names
 from tests.fake_google import FakeWorkspace
+from tests.fake_google.clients import fake_apis
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SID = "SUMMARY_SHEET"
@@ -91,12 +91,7 @@ def fake() -> Iterator[FakeWorkspace]:
 
 @pytest.fixture
 def apis(fake: FakeWorkspace) -> GoogleApis:
-    return GoogleApis(
-        Credentials(token=fake.token),
-        root_url=fake.url,
-        retry=RetryPolicy(max_attempts=2),
-        sleep=lambda s: None,
-    )
+    return fake_apis(fake, max_attempts=2)
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import Resource, build_from_document
 
+from sync.google.apis import GoogleApis, RetryPolicy
+
 from .discovery import load_document
 from .server import FakeWorkspace
 
@@ -87,3 +89,13 @@ def fake_session(fake: FakeWorkspace, credentials: Credentials | None = None) ->
 def gspread_client(fake: FakeWorkspace, credentials: Credentials | None = None) -> gspread.Client:
     creds = credentials or fake_credentials(fake)
     return gspread.Client(auth=creds, session=fake_session(fake, creds))
+
+
+def fake_apis(fake: FakeWorkspace, *, max_attempts: int = 6) -> GoogleApis:
+    """The production ``GoogleApis`` pointed at ``fake``, never sleeping between retries."""
+    return GoogleApis(
+        Credentials(token=fake.token),
+        root_url=fake.url,
+        retry=RetryPolicy(max_attempts=max_attempts),
+        sleep=lambda s: None,
+    )
