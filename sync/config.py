@@ -117,6 +117,9 @@ class SmtpConfig(_Strict):
     on_interrupted: Literal["at_most_once", "at_least_once"] = "at_most_once"
 
 
+GMAIL_DEFAULT_DAILY_LIMIT = 500
+
+
 class MailConfig(_Strict):
     sender: str = Field(min_length=3)  # "Ban Xây dựng Đảng <bxdd@phuong.gov.vn>"
     reply_to: str | None = None
@@ -129,6 +132,15 @@ class MailConfig(_Strict):
     # for the next day, never dropped
     daily_limit: int | None = Field(default=None, ge=1)
     templates: Path = Path("templates")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gmail_limit(cls, data: object) -> object:
+        # Gmail refuses mail past its daily quota; without a figure from the ward, assume
+        # the smallest (a consumer account's ~500) so nothing is refused, only queued
+        if isinstance(data, dict) and data.get("transport") == "gmail":
+            data = {"daily_limit": GMAIL_DEFAULT_DAILY_LIMIT, **data}
+        return data
 
     @model_validator(mode="after")
     def _transport(self) -> MailConfig:

@@ -140,3 +140,12 @@ def test_google_example_config_and_origins(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_config(bad)
     assert "sources.1" in " ".join(e.value.problems)
+
+
+def test_gmail_gets_a_daily_limit_unless_the_ward_sets_one(tmp_path):
+    text = (ROOT / "config" / "google-example.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "ward.yaml"
+    path.write_text(text.replace("  daily_limit: 1800", ""), encoding="utf-8")
+    assert load_config(path).mail.daily_limit == 500
+    assert load_config(ROOT / "config" / "google-example.yaml").mail.daily_limit == 1800
+    assert load_config(ROOT / "config" / "example.yaml").mail.daily_limit is None  # outbox
