@@ -18,7 +18,7 @@ from sync.backend import google_apis, google_scopes, make_backend
 from sync.check import check
 from sync.config import WardConfig, load_config
 from sync.cycle import CycleReport, Inputs, load_inputs, run_cycle
-from sync.errors import ConfigError
+from sync.errors import ConfigError, ServiceError
 from sync.mail import render_alert
 from sync.model import MilestoneState
 from sync.state import StateStore
@@ -146,6 +146,16 @@ def _inputs(cfg: WardConfig) -> Inputs:
     return load_inputs(cfg, apis=_google(cfg))
 
 
+def _failure(what: str, e: Exception) -> None:
+    """A service that failed after its retries is one line for staff (the traceback only
+    with -v); anything else is a bug and keeps its traceback."""
+    if isinstance(e, ServiceError):
+        log.error("%s: %s", what, e)
+        log.debug("Chi tiết:", exc_info=e)
+    else:
+        log.exception("%s: %s", what, e)
+
+
 def _cycle(inputs: Inputs, now: datetime, *, dry_run: bool) -> CycleReport:
     backend = make_backend(
         inputs.cfg, inputs.mappings, apis=_google(inputs.cfg), rubric=inputs.rubric
@@ -162,7 +172,7 @@ def _cmd_run_once(inputs: Inputs, now: datetime, *, dry_run: bool) -> int:
             print(f"Lỗi cấu hình: {p}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as e:  # the cycle could not run: say so, exit non-zero
-        log.exception("Chu kỳ không chạy được: %s", e)
+        _failure("Chu kỳ không chạy được", e)
         return EXIT_FAILED
     cfg = inputs.cfg
     print(f"Thời điểm đánh giá: {report.now:%d/%m/%Y %H:%M} ({cfg.ward.timezone})")
@@ -216,12 +226,12 @@ def _cmd_daemon(config: Path, now_text: str | None) -> int:
             log.error("Cấu hình có lỗi, bỏ qua chu kỳ này: %s", "; ".join(e.problems))
             return
         except Exception as e:
-            log.exception("Không nạp được cấu hình, bỏ qua chu kỳ này: %s", e)
+            _failure("Không nạp được cấu hình, bỏ qua chu kỳ này", e)
             return
         try:
             _cycle(inputs, datetime.now().astimezone(cfg.tz), dry_run=False)
         except Exception as e:  # one failed cycle must not kill the daemon; the next resumes
-            log.exception("Chu kỳ lỗi, sẽ thử lại ở chu kỳ sau: %s", e)
+            _failure("Chu kỳ lỗi, sẽ thử lại ở chu kỳ sau", e)
 
     scheduler = schedule.Scheduler()
     scheduler.every(minutes).minutes.do(job)
@@ -321,7 +331,7 @@ def _cmd_status(inputs: Inputs, now: datetime) -> int:
     try:
         report = _cycle(inputs, now, dry_run=True)
     except Exception as e:
-        log.exception("Không tính được tình trạng: %s", e)
+        _failure("Không tính được tình trạng", e)
         return EXIT_FAILED
     print(f"{inputs.cfg.ward.name} — tình trạng lúc {report.now:%d/%m/%Y %H:%M}")
     _print_status(inputs, report)
@@ -332,7 +342,7 @@ def _cmd_preview(inputs: Inputs, now: datetime) -> int:
     try:
         report = _cycle(inputs, now, dry_run=True)
     except Exception as e:
-        log.exception("Không tính được thư đến hạn: %s", e)
+        _failure("Không tính được thư đến hạn", e)
         return EXIT_FAILED
     cfg = inputs.cfg
     groups = [

@@ -15,6 +15,11 @@ class ConfigError(Exception):
         super().__init__("\n".join(problems))
 
 
+class ServiceError(Exception):
+    """An outside service (Google, a mail server) failed after every retry. The message is
+    Vietnamese and meant for staff; the next cycle tries again."""
+
+
 def describe_validation_error(path: Path | str, err: ValidationError) -> list[str]:
     """Turn pydantic's errors into one Vietnamese line each: file, field path, what is wrong."""
     lines = []

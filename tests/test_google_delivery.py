@@ -3,12 +3,14 @@ fake Workspace, with Gmail failing at the worst moments."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from sync.google.apis import GoogleApiError
 from sync.state import StateStore
 from tests.fake_google import FakeWorkspace
 from tests.test_contract import GoogleHarness
@@ -102,3 +104,31 @@ def test_storm_of_429_and_5xx_is_survived_with_nothing_lost(google):
     assert sorted(second.sent) == sorted(first.failed)
     counts = _ids(fake)
     assert len(counts) == 63 and set(counts.values()) == {1}  # nothing lost, nothing twice
+
+
+def test_summary_out_of_reach_fails_the_cycle_cleanly_and_the_next_resumes(google, caplog):
+    h, fake = google
+    fake.deny(GoogleHarness.SUMMARY)
+    with pytest.raises(GoogleApiError) as failure:
+        h.cycle(MONDAY)
+    assert "hãy chia sẻ bảng tính" in str(failure.value)
+    with StateStore(h.cfg.state.path) as st:
+        last = st.last_cycle()
+        assert last is not None and last.status == "error"
+        sent = {a for a, e in st.ledger().items() if e.status == "sent"}
+    assert len(sent) == 63  # the mail went out before the write failed, and is on record
+    assert len(_ids(fake)) == 63
+
+    fake.allow(GoogleHarness.SUMMARY)
+    again = h.cycle(MONDAY + timedelta(minutes=30))
+    assert again.wrote_tables and again.sent == []  # nothing was remembered: tabs written now
+    assert len(h.tabs()["Đảng viên"]) == 502
+    assert set(_ids(fake).values()) == {1}
+
+    # what staff see: one Vietnamese line, no traceback (that needs -v)
+    from sync.cli import _failure
+
+    caplog.set_level(logging.DEBUG, logger="kns")
+    _failure("Chu kỳ không chạy được", failure.value)
+    error = next(r for r in caplog.records if r.levelno == logging.ERROR)
+    assert error.exc_info is None and "Chu kỳ không chạy được" in error.getMessage()

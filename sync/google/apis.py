@@ -40,6 +40,8 @@ from google.auth.transport.requests import AuthorizedSession
 from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
 
+from sync.errors import ServiceError
+
 T = TypeVar("T")
 
 DEFAULT_PER_MINUTE: dict[str, int] = {"sheets": 60, "forms": 180, "gmail": 250}
@@ -73,7 +75,7 @@ _LOCAL_OS_ERRORS = (
 )
 
 
-class GoogleApiError(Exception):
+class GoogleApiError(ServiceError):
     """A Google call failed for good (non-retryable, or out of attempts). Vietnamese message."""
 
     def __init__(
