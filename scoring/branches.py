@@ -6,8 +6,9 @@ report X" needs the earlier submissions, while the figures shown are the latest 
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from datetime import date
+from typing import TypeVar
 
 from sync.config import Milestone
 from sync.latest import first_by, latest_by
@@ -28,6 +29,7 @@ from sync.model import (
 )
 
 _DONE = (MilestoneState.DONE_ON_TIME, MilestoneState.DONE_LATE)
+R = TypeVar("R", bound=RecordBase)
 
 
 def milestone_status(
@@ -87,14 +89,14 @@ def _first_date(reports: Sequence[BranchReport]) -> date | None:
     return min(reports, key=lambda r: (r.submitted_at, r.response_id)).submitted_at.date()
 
 
-def _all_members_date(eligible: Sequence[Member], first: dict[str, RecordBase]) -> date | None:
+def _all_members_date(eligible: Sequence[Member], first: Mapping[str, date]) -> date | None:
     """When the last eligible member got a first record; None while anyone lacks one.
 
     A branch with no eligible member has no such date, so the milestone stays open.
     """
     if not eligible or any(m.code not in first for m in eligible):
         return None
-    return max(first[m.code].submitted_at.date() for m in eligible)
+    return max(first[m.code] for m in eligible)
 
 
 def _share(eligible: Sequence[Member], have: Container[str]) -> float | None:
@@ -142,13 +144,40 @@ def branch_statuses(
     member has a registration in the history exactly when a latest one exists).
     """
     del members  # the histories carry everything needed here
-    by_branch = _group(reports)
     # A member belongs to the roster's branch, whatever branch a form names.
-    first_reg: dict[str, RecordBase] = dict(first_by(registrations, lambda r: r.member_code))
-    first_scored: dict[str, RecordBase] = dict(
-        first_by((s for s in sheets if s.scorer is Scorer.COMMITTEE), lambda s: s.member_code)
+    first_reg = first_dates(registrations, lambda r: r.member_code)
+    first_scored = first_dates(
+        (s for s in sheets if s.scorer is Scorer.COMMITTEE), lambda s: s.member_code
+    )
+    return branch_statuses_from(
+        roster,
+        milestones,
+        reports,
+        first_reg,
+        first_scored,
+        today=today,
+        due_soon_days=due_soon_days,
     )
 
+
+def first_dates(records: Iterable[R], key: Callable[[R], str]) -> dict[str, date]:
+    """The local date of the earliest submission per key."""
+    return {k: r.submitted_at.date() for k, r in first_by(records, key).items()}
+
+
+def branch_statuses_from(
+    roster: Roster,
+    milestones: Sequence[Milestone],
+    reports: Sequence[BranchReport],
+    first_reg: Mapping[str, date],
+    first_scored: Mapping[str, date],
+    *,
+    today: date,
+    due_soon_days: int,
+) -> tuple[BranchStatus, ...]:
+    """One status per roster branch, in roster order, from the branches' form A history and
+    the date each member first had a registration / a committee score."""
+    by_branch = _group(reports)
     out: list[BranchStatus] = []
     for branch in roster.branches:
         history = by_branch.get(branch.code, [])

@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping
 
 from scoring.registration import evaluate_registration
-from scoring.rubric import Rubric
+from scoring.rubric import Criterion, Rubric
 from sync.model import (
     NOT_APPLICABLE,
     LearningRecord,
@@ -24,6 +24,19 @@ from sync.model import (
 _EPS = 1e-9
 
 
+def _ordered(rubric: Rubric) -> list[Criterion]:
+    # asked for every member's sheets: sorted once per rubric
+    cached = _ORDER.get(id(rubric))
+    if cached is None or cached[0] is not rubric:
+        if len(_ORDER) > 8:  # a service loads the rubric again every cycle: stay bounded
+            _ORDER.clear()
+        cached = _ORDER[id(rubric)] = (rubric, sorted(rubric.criteria, key=lambda c: c.number))
+    return cached[1]
+
+
+_ORDER: dict[int, tuple[Rubric, list[Criterion]]] = {}
+
+
 def sheet_total(
     rubric: Rubric, sheet: ScoreSheet
 ) -> tuple[float, dict[int, float], tuple[int, ...]]:
@@ -36,7 +49,7 @@ def sheet_total(
     """
     points: dict[int, float] = {}
     missing: list[int] = []
-    for criterion in sorted(rubric.criteria, key=lambda c: c.number):
+    for criterion in _ordered(rubric):
         value = sheet.criteria.get(criterion.number)
         if value is None:
             missing.append(criterion.number)

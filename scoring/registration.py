@@ -7,6 +7,7 @@ The rules are data (rubric.registration): each section is "all" (every item mand
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from scoring.rubric import RegistrationSection, Rubric
 from sync.model import Registration, RegistrationResult
@@ -21,7 +22,13 @@ def _chosen_count(section: RegistrationSection, chosen: Iterable[str]) -> int:
     count nothing (a checkbox can only be ticked once).
     """
     picked = {normalize_title(c) for c in chosen}
-    return sum(1 for item in section.items if normalize_title(item) in picked)
+    return sum(1 for key in _item_keys(tuple(section.items)) if key in picked)
+
+
+@lru_cache(maxsize=64)
+def _item_keys(items: tuple[str, ...]) -> tuple[str, ...]:
+    # a section's items are compared for every member: key them once
+    return tuple(normalize_title(item) for item in items)
 
 
 def _failure(section: RegistrationSection, n: int) -> str | None:

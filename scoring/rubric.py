@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sync.errors import ConfigError, describe_validation_error
 from sync.model import BRANCH_COUNT_KEYS
+from sync.yamlload import SAFE_LOADER
 
 
 class _Strict(BaseModel):
@@ -176,7 +177,7 @@ class Rubric(_Strict):
 def load_rubric(path: Path) -> Rubric:
     """Read and validate a rubric file; ConfigError names the file and the field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError as e:
         raise ConfigError([f"{path}: không tìm thấy tệp tiêu chí chấm điểm"]) from e
     except yaml.YAMLError as e:

@@ -19,13 +19,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Protocol
 
 from sync.config import Milestone, WardConfig
 from sync.model import (
     Alert,
     AlertKind,
     Branch,
-    BranchStatus,
     LedgerEntry,
     MilestoneState,
     MilestoneStatus,
@@ -58,6 +58,15 @@ class AlertPlan:
     # due, but over today's sending limit (mail.daily_limit): sent on a later day
     queued: tuple[Alert, ...] = ()
 
+    def with_digest(self, digest: AlertPlan) -> AlertPlan:
+        """This plan with the digest's own plan after it."""
+        return AlertPlan(
+            (*self.due, *digest.due),
+            (*self.waiting, *digest.waiting),
+            (*self.unaddressable, *digest.unaddressable),
+            (*self.queued, *digest.queued),
+        )
+
 
 def alert_code(alert_id: str) -> str:
     """The short code printed in a message, so staff can find it again ("KNS-3F9A1C2B")."""
@@ -72,14 +81,63 @@ def fmt_datetime(dt: datetime) -> str:
     return f"{fmt_date(dt.date())} {dt.hour:02d}:{dt.minute:02d}"
 
 
+class Track(Protocol):
+    """What planning reads of a branch's status: its code and its milestones' states
+    (a ``BranchStatus``, or a ``MilestoneTrack`` rebuilt by an idle cycle)."""
+
+    @property
+    def branch_code(self) -> str: ...
+
+    @property
+    def milestones(self) -> Sequence[MilestoneStatus]: ...
+
+
+@dataclass(frozen=True)
+class MilestoneTrack:
+    branch_code: str
+    milestones: tuple[MilestoneStatus, ...]
+
+
 def plan_alerts(
     cfg: WardConfig,
     roster: Roster,
-    statuses: Sequence[BranchStatus],
+    statuses: Sequence[Track],
     ledger: Mapping[str, LedgerEntry],
     now: datetime,
 ) -> AlertPlan:
-    """Every alert due at ``now`` (tz-aware), split into due / waiting / unaddressable."""
+    """Every alert due at ``now`` (tz-aware), split into due / waiting / unaddressable /
+    queued, the digest last. The digest is planned as the cycle builds it: after the
+    branch notices due now went out (it reports them)."""
+    notices = plan_notices(cfg, roster, statuses, ledger, now)
+    after = {**ledger, **{a.alert_id: sent_entry(a, now) for a in notices.due}}
+    digest = plan_digest(cfg, roster, statuses, after, now, queued_count=len(notices.queued))
+    return notices.with_digest(digest)
+
+
+def sent_entry(alert: Alert, now: datetime) -> LedgerEntry:
+    """The ledger entry an alert sent at ``now`` leaves (what the digest reads)."""
+    return LedgerEntry(
+        alert_id=alert.alert_id,
+        kind=alert.kind.value,
+        branch_code=alert.branch_code,
+        milestone_id=alert.milestone_id,
+        status="sent",
+        recipients="",
+        subject="",
+        intent_at=now,
+        sent_at=now,
+    )
+
+
+def plan_notices(
+    cfg: WardConfig,
+    roster: Roster,
+    statuses: Sequence[Track],
+    ledger: Mapping[str, LedgerEntry],
+    now: datetime,
+) -> AlertPlan:
+    """The branch notices (reminders, overdue notices, escalations) due at ``now``. When
+    the weekly digest is due too, one message of today's sending limit is kept for it."""
     if now.tzinfo is None:
         raise ValueError("plan_alerts: 'now' must be timezone-aware")
     local_now = now.astimezone(cfg.tz)
@@ -97,8 +155,8 @@ def plan_alerts(
             if ms.state not in _OPEN_STATES:
                 continue
             milestone = milestones.get(ms.milestone_id)
-            alert = _branch_alert(cfg, branch, ms, milestone, today, local_now)
-            if alert is None or _blocked(alert.alert_id, ledger):
+            alert = _branch_alert(cfg, branch, ms, milestone, today, local_now, ledger)
+            if alert is None:
                 continue
             key = (
                 _natural(branch.code),
@@ -108,12 +166,55 @@ def plan_alerts(
             )
             keyed.append((key, alert))
     keyed.sort(key=lambda ka: ka[0])
-    alerts = [a for _, a in keyed]
+    due, waiting, unaddressable = _classify(cfg, [a for _, a in keyed], local_now)
+    reserve = 1 if digest_would_go(cfg, roster, statuses, ledger, now) else 0
+    due, queued = _within_daily_limit(cfg, due, ledger, today, reserve=reserve)
+    return AlertPlan(tuple(due), tuple(waiting), tuple(unaddressable), tuple(queued))
 
+
+def plan_digest(
+    cfg: WardConfig,
+    roster: Roster,
+    statuses: Sequence[Track],
+    ledger: Mapping[str, LedgerEntry],
+    now: datetime,
+    *,
+    queued_count: int = 0,
+) -> AlertPlan:
+    """The weekly digest, if due at ``now``, built from ``ledger`` as it stands (after the
+    cycle's notices were sent), saying how many notices wait for a later day."""
+    local_now = now.astimezone(cfg.tz)
     digest = _digest(cfg, roster, statuses, ledger, local_now)
-    if digest is not None and not _blocked(digest.alert_id, ledger):
-        alerts.append(digest)  # the digest comes after the branch notices
+    if digest is None or _blocked(digest.alert_id, ledger):
+        return AlertPlan((), (), ())
+    if queued_count:
+        digest = replace(digest, context={**digest.context, "queued_count": queued_count})
+    due, waiting, unaddressable = _classify(cfg, [digest], local_now)
+    due, queued = _within_daily_limit(cfg, due, ledger, local_now.date())
+    return AlertPlan(tuple(due), tuple(waiting), tuple(unaddressable), tuple(queued))
 
+
+def digest_would_go(
+    cfg: WardConfig,
+    roster: Roster,
+    statuses: Sequence[Track],
+    ledger: Mapping[str, LedgerEntry],
+    now: datetime,
+) -> bool:
+    """Whether a digest is due, addressed and in the send window at ``now``."""
+    local_now = now.astimezone(cfg.tz)
+    digest = _digest(cfg, roster, statuses, ledger, local_now)
+    return (
+        digest is not None
+        and not _blocked(digest.alert_id, ledger)
+        and bool(digest.to)
+        and _in_window(cfg, local_now)
+    )
+
+
+def _classify(
+    cfg: WardConfig, alerts: Sequence[Alert], local_now: datetime
+) -> tuple[list[Alert], list[Alert], list[Alert]]:
     in_window = _in_window(cfg, local_now)
     due: list[Alert] = []
     waiting: list[Alert] = []
@@ -125,12 +226,11 @@ def plan_alerts(
             due.append(a)
         else:
             waiting.append(a)
-    due, queued = _within_daily_limit(cfg, due, ledger, today)
-    return AlertPlan(tuple(due), tuple(waiting), tuple(unaddressable), tuple(queued))
+    return due, waiting, unaddressable
 
 
-# What goes first when the daily limit cannot take everything: the ward staff's digest
-# (it says how many wait), then the most urgent notices.
+# What goes first when the daily limit cannot take everything: the most urgent notices
+# (the digest has a message of its own kept for it).
 _LIMIT_PRIORITY = {
     AlertKind.DIGEST: 0,
     AlertKind.ESCALATION: 1,
@@ -152,26 +252,25 @@ def sent_on(ledger: Mapping[str, LedgerEntry], day: date, tz: tzinfo) -> int:
 
 
 def _within_daily_limit(
-    cfg: WardConfig, due: list[Alert], ledger: Mapping[str, LedgerEntry], today: date
+    cfg: WardConfig,
+    due: list[Alert],
+    ledger: Mapping[str, LedgerEntry],
+    today: date,
+    *,
+    reserve: int = 0,
 ) -> tuple[list[Alert], list[Alert]]:
-    """Split ``due`` into what fits today's remaining quota and what waits for tomorrow;
-    the digest sent today says how many wait."""
+    """Split ``due`` into what fits today's remaining quota (less ``reserve`` messages kept
+    for the digest) and what waits for a later day, the most urgent first."""
     limit = cfg.mail.daily_limit
     if limit is None:
         return due, []
-    room = max(0, limit - sent_on(ledger, today, cfg.tz))
+    room = max(0, limit - sent_on(ledger, today, cfg.tz) - reserve)
     ranked = sorted(range(len(due)), key=lambda i: (_LIMIT_PRIORITY[due[i].kind], i))
     keep = set(ranked[:room])
-    sent = [a for i, a in enumerate(due) if i in keep]
-    queued = [a for i, a in enumerate(due) if i not in keep]
-    if queued:
-        sent = [
-            replace(a, context={**a.context, "queued_count": len(queued)})
-            if a.kind is AlertKind.DIGEST
-            else a
-            for a in sent
-        ]
-    return sent, queued
+    return (
+        [a for i, a in enumerate(due) if i in keep],
+        [a for i, a in enumerate(due) if i not in keep],
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -186,6 +285,7 @@ def _branch_alert(
     milestone: Milestone | None,
     today: date,
     local_now: datetime,
+    ledger: Mapping[str, LedgerEntry] | None = None,
 ) -> Alert | None:
     policy = cfg.alerts
     due = ms.due
@@ -213,6 +313,8 @@ def _branch_alert(
         notice_number, days_before = n, None
 
     alert_id = f"{ms.milestone_id}:{branch.code}:{kind.value}:{occurrence}"
+    if ledger is not None and _blocked(alert_id, ledger):
+        return None  # already sent: nothing to build (most of an idle cycle's plan)
     to = _addresses(branch.secretary_email)
     cc: tuple[str, ...] = ()
     supervisor_name = ""
@@ -260,7 +362,7 @@ def _branch_alert(
 def _digest(
     cfg: WardConfig,
     roster: Roster,
-    statuses: Sequence[BranchStatus],
+    statuses: Sequence[Track],
     ledger: Mapping[str, LedgerEntry],
     local_now: datetime,
 ) -> Alert | None:
@@ -272,13 +374,15 @@ def _digest(
     if local_now.weekday() < policy.digest_weekday:
         return None
     iso_year, week, _ = local_now.isocalendar()
+    if _blocked(f"digest:{iso_year}-W{week:02d}", ledger):
+        return None  # this week's digest went out: nothing to build
     week_start = date.fromisocalendar(iso_year, week, 1)
     digest_day = week_start + timedelta(days=policy.digest_weekday)
 
     milestones = {m.id: m for m in cfg.milestones}
     order = {m.id: i for i, m in enumerate(cfg.milestones)}
     branches = {b.code: b for b in roster.branches}
-    last_notice = _last_notice_by_branch(ledger)
+    last_notice = _last_notice_by_branch(ledger, cfg.tz)
     late: list[dict[str, object]] = []
     for status in sorted(statuses, key=lambda s: _natural(s.branch_code)):
         overdue = [m for m in status.milestones if m.state is MilestoneState.OVERDUE]
@@ -308,8 +412,10 @@ def _digest(
                     }
                     for m in overdue
                 ],
+                # the day, not the minute: a cycle resumed after a crash on the same day
+                # must write the same digest as one that ran through
                 "last_notice_at": (
-                    fmt_datetime(notice.sent_at.astimezone(cfg.tz))
+                    fmt_date(notice.sent_at.astimezone(cfg.tz).date())
                     if notice is not None and notice.sent_at is not None
                     else ""
                 ),
@@ -320,6 +426,24 @@ def _digest(
         )
     if not late and not policy.digest_when_empty:
         return None
+    # A province has thousands of late branches: above a size the digest gives the counts
+    # and the longest overdue, and sends staff to the summary's "Quá hạn" tab for the rest.
+    shown = late
+    summarised = len(late) > policy.digest_max_branches
+    if summarised:
+        shown = sorted(late, key=lambda b: -int(b["max_days_overdue"]))[
+            : policy.digest_max_branches
+        ]
+        shown.sort(key=lambda b: _natural(str(b["branch_code"])))
+    by_milestone: dict[str, int] = {}
+    for b in late:
+        for m in b["milestones"]:  # type: ignore[attr-defined]
+            by_milestone[m["milestone_id"]] = by_milestone.get(m["milestone_id"], 0) + 1
+    milestone_counts = [
+        {"milestone_id": m.id, "title": m.title, "late_count": by_milestone[m.id]}
+        for m in cfg.milestones
+        if m.id in by_milestone
+    ]
     occurrence = f"{iso_year}-W{week:02d}"
     alert_id = f"digest:{occurrence}"
     context: dict[str, object] = {
@@ -329,10 +453,14 @@ def _digest(
         "week": occurrence,
         "week_start": fmt_date(week_start),
         "week_end": fmt_date(week_start + timedelta(days=6)),
-        "as_of": fmt_datetime(local_now),
+        "as_of": fmt_date(local_now.date()),
         "branch_count": len(statuses),
         "late_count": len(late),
-        "late_branches": late,
+        "late_branches": shown,
+        "summarised": summarised,
+        "shown_count": len(shown),
+        "milestone_counts": milestone_counts,
+        "summary_location": summary_location(cfg),
         "alert_code": alert_code(alert_id),
         "queued_count": 0,  # set when the daily sending limit holds messages back
     }
@@ -349,10 +477,22 @@ def _digest(
     )
 
 
-def _last_notice_by_branch(ledger: Mapping[str, LedgerEntry]) -> dict[str, LedgerEntry]:
-    """Per branch, the sent reminder / overdue notice with the latest sent_at."""
-    out: dict[str, LedgerEntry] = {}
-    for entry in sorted(ledger.values(), key=lambda e: e.alert_id):
+def summary_location(cfg: WardConfig) -> str:
+    """Where staff find the summary tabs: the spreadsheet's address, or the workbook."""
+    d = cfg.destination
+    if d.kind == "google_sheets" and d.spreadsheet_id:
+        return f"https://docs.google.com/spreadsheets/d/{d.spreadsheet_id}"
+    return f"tệp {d.path.name}" if d.path is not None else ""
+
+
+def _last_notice_by_branch(
+    ledger: Mapping[str, LedgerEntry], tz: tzinfo
+) -> dict[str, LedgerEntry]:
+    """Per branch, the sent reminder / overdue notice of the latest day; on that day the
+    most urgent one. By day, not by minute: a cycle resumed after a crash sends part of its
+    notices minutes later, and must still write the same digest."""
+    out: dict[str, tuple[tuple[date, int, str], LedgerEntry]] = {}
+    for entry in ledger.values():
         if (
             entry.status != "sent"
             or entry.sent_at is None
@@ -360,10 +500,14 @@ def _last_notice_by_branch(ledger: Mapping[str, LedgerEntry]) -> dict[str, Ledge
             or entry.kind not in _BRANCH_NOTICE_KINDS
         ):
             continue
+        key = (entry.sent_at.astimezone(tz).date(), _URGENCY[entry.kind], entry.alert_id)
         best = out.get(entry.branch_code)
-        if best is None or (best.sent_at is not None and entry.sent_at > best.sent_at):
-            out[entry.branch_code] = entry
-    return out
+        if best is None or key > best[0]:
+            out[entry.branch_code] = (key, entry)
+    return {code: entry for code, (_, entry) in out.items()}
+
+
+_URGENCY = {AlertKind.REMINDER.value: 0, AlertKind.OVERDUE.value: 1, AlertKind.ESCALATION.value: 2}
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Choosing the adapters: each source, the destination and the mail transport come from the
-ward's config, so a ward moves from offline files to Google by editing its config only.
+"""Choosing the adapters: the roster, each source, the destination and the mail transport
+come from the ward's config, so a ward moves from offline files to Google by editing its
+config only. The cycle (``sync.cycle``) never imports an adapter: it gets them from here.
 
 The Google adapters share one ``GoogleApis`` (credentials, rate limits, retries); it is
 built only when the config uses Google, so the offline backend needs no Google account.
@@ -10,29 +11,84 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from scoring.rubric import load_rubric
 from sync.config import SourceConfig, WardConfig
 from sync.errors import ConfigError
-from sync.mapping import FormMapping
-from sync.sources.files import FileSource
+from sync.evaluation import Inputs
+from sync.mapping import FormMapping, load_mapping
+from sync.ports import Backend, Destination, MailTransport, RosterSource, Source
 
 if TYPE_CHECKING:
     from scoring.rubric import Rubric
-    from sync.cycle import Destination, Source
     from sync.google.apis import GoogleApis
-    from sync.mail import MailTransport
 
 log = logging.getLogger("kns")
 
+__all__ = ["Backend", "embedded_backend", "load_inputs", "make_backend", "roster_source"]
 
-@dataclass
-class Backend:
-    sources: dict[str, Source]
-    destination: Destination
-    transport: MailTransport
-    apis: GoogleApis | None = field(default=None)
+
+def load_inputs(
+    cfg: WardConfig, *, apis: GoogleApis | None = None, lazy_roster: bool = False
+) -> Inputs:
+    """Load rubric, mappings and roster; every problem is reported at once. A roster kept in
+    a Google spreadsheet is read through ``apis``. With ``lazy_roster`` the roster is read
+    only when the cycle needs it (an idle cycle does not)."""
+    problems: list[str] = []
+    rubric = None
+    try:
+        rubric = load_rubric(cfg.rubric)
+    except ConfigError as e:
+        problems += e.problems
+    loaded: dict[str, FormMapping] = {}
+    for s in cfg.sources:
+        try:
+            m = load_mapping(s.mapping)
+        except ConfigError as e:
+            problems += e.problems
+            continue
+        if m.kind != s.kind:
+            problems.append(
+                f"{s.mapping}: tệp ánh xạ dành cho loại '{m.kind}', nhưng nguồn '{s.id}' "
+                f"khai báo loại '{s.kind}'"
+            )
+        loaded[s.id] = m
+    source = None
+    try:
+        source = roster_source(cfg, apis)
+    except ConfigError as e:
+        problems += e.problems
+    roster = None
+    if source is not None and not lazy_roster:
+        try:
+            roster = source.load()
+        except ConfigError as e:
+            problems += e.problems
+    if problems or rubric is None or source is None:
+        raise ConfigError(problems)
+    return Inputs(cfg, rubric, loaded, roster, roster_source=source)
+
+
+def roster_source(cfg: WardConfig, apis: GoogleApis | None) -> RosterSource:
+    r = cfg.roster
+    if r.spreadsheet_id is None:
+        from sync.roster import FileRoster
+
+        assert r.branches is not None and r.members is not None  # validated by RosterConfig
+        return FileRoster(r.branches, r.members)
+    if apis is None:
+        raise ConfigError(["roster.spreadsheet_id: cần tài khoản Google (nhóm 'google')"])
+    from sync.google.roster_sheet import SheetRoster
+
+    return SheetRoster(apis, r.spreadsheet_id, r.branches_tab, r.members_tab)
+
+
+def embedded_backend(cfg: WardConfig) -> Backend:
+    """CSV/XLSX exports in; an XLSX workbook and .eml files (or SMTP) out."""
+    if cfg.uses_google:
+        raise ConfigError(["cấu hình dùng Google: chế độ ngoại tuyến chỉ đọc tệp tải về"])
+    return make_backend(cfg, {})
 
 
 def google_scopes(cfg: WardConfig) -> list[str]:
@@ -85,6 +141,7 @@ def make_backend(
         sources=sources,
         destination=_destination(cfg, apis),
         transport=_transport(cfg, apis),
+        roster_source=roster_source(cfg, apis),
         apis=apis,
     )
 
@@ -97,6 +154,8 @@ def _source(
     rubric: Rubric | None,
 ) -> Source:
     if s.file is not None:
+        from sync.sources.files import FileSource
+
         return FileSource(s.id, s.file, s.sheet)
     assert apis is not None and cfg.google is not None  # cfg.uses_google
     if s.form_id:

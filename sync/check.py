@@ -8,13 +8,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sync.backend import google_apis, make_backend
+from sync.backend import google_apis, load_inputs, make_backend
 from sync.config import WardConfig, load_config
-from sync.cycle import Inputs, load_inputs, without_repeats
 from sync.errors import ConfigError
+from sync.evaluation import Inputs, without_repeats
 from sync.model import AlertKind, SourceKind
 from sync.normalize import normalize_source
-from sync.sources.files import FileSource, SourceError
+from sync.ports import SourceError
+from sync.sources.files import FileSource
 
 if TYPE_CHECKING:
     from sync.google.apis import GoogleApis

@@ -14,22 +14,21 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from sync.backend import google_apis, google_scopes, make_backend
-from sync.check import check
 from sync.config import WardConfig, load_config
-from sync.cycle import CycleReport, Inputs, load_inputs, run_cycle
 from sync.errors import ConfigError, ServiceError
-from sync.mail import render_alert
-from sync.model import MilestoneState
-from sync.state import StateStore
 
+# Everything else is imported where it is used: an idle cycle of the service should not pay
+# for loading Google's clients, the e-mail and Excel libraries it will not touch.
 if TYPE_CHECKING:
+    from sync.cycle import CycleReport
+    from sync.evaluation import Inputs
     from sync.google.apis import GoogleApis
 
 log = logging.getLogger("kns")
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the cycle (or the check) could not run; data problems are not failures
+EXIT_BUSY = 75  # another cycle holds the ward's lock (EX_TEMPFAIL: try again later)
 
 
 def _parse_now(text: str | None, cfg: WardConfig | None) -> datetime:
@@ -74,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="tính toán và in kết quả; không ghi, không gửi gì",
     )
+    run.add_argument(
+        "--accept-shrink",
+        action="append",
+        default=[],
+        metavar="SOURCE_ID",
+        help="chấp nhận lần đọc làm giảm nhiều câu trả lời đã lưu của nguồn này "
+        "('roster' cho danh sách chi bộ, đảng viên); dùng được nhiều lần",
+    )
     sub.add_parser("check", parents=[common], help="kiểm tra cấu hình, ánh xạ, danh sách")
     sub.add_parser("status", parents=[common], help="bảng tình trạng các chi bộ")
     sub.add_parser("preview-mail", parents=[common], help="xem trước các thư đến hạn (không gửi)")
@@ -110,23 +117,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_check(args)
     if args.command == "auth":
         return _cmd_auth_login(args)
+    if args.command == "run" and not (args.once or args.dry_run):
+        return _cmd_daemon(args.config, args.now)
     try:
         cfg = load_config(args.config)
-        inputs = _inputs(cfg)
     except ConfigError as e:
-        print("Cấu hình có lỗi (chạy `kns check` để xem toàn bộ):", file=sys.stderr)
-        for p in e.problems:
-            print(f"  - {p}", file=sys.stderr)
-        return EXIT_FAILED
+        return _config_failure(e)
+    now = _parse_now(args.now, cfg)
     if args.command == "run":
-        if args.once or args.dry_run:
-            return _cmd_run_once(inputs, _parse_now(args.now, cfg), dry_run=args.dry_run)
-        return _cmd_daemon(args.config, args.now)
+        return run_once(cfg, now, dry_run=args.dry_run, accept_shrink=args.accept_shrink)
+    try:
+        inputs = _inputs(cfg, lazy=False)
+    except ConfigError as e:
+        return _config_failure(e)
     if args.command == "status":
-        return _cmd_status(inputs, _parse_now(args.now, cfg))
+        return _cmd_status(inputs, now)
     if args.command == "preview-mail":
-        return _cmd_preview(inputs, _parse_now(args.now, cfg))
+        return _cmd_preview(inputs, now)
     return EXIT_FAILED  # pragma: no cover  (argparse enforces the choices)
+
+
+def _config_failure(e: ConfigError) -> int:
+    print("Cấu hình có lỗi (chạy `kns check` để xem toàn bộ):", file=sys.stderr)
+    for p in e.problems:
+        print(f"  - {p}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 # One set of Google clients per process: their rate limiters must see every request.
@@ -136,14 +151,18 @@ _apis: dict[str, GoogleApis] = {}
 def _google(cfg: WardConfig) -> GoogleApis | None:
     if not cfg.uses_google:
         return None
+    from sync.backend import google_apis
+
     key = str(cfg.google.credentials) if cfg.google else ""
     if key not in _apis:
         _apis[key] = google_apis(cfg)
     return _apis[key]
 
 
-def _inputs(cfg: WardConfig) -> Inputs:
-    return load_inputs(cfg, apis=_google(cfg))
+def _inputs(cfg: WardConfig, *, lazy: bool) -> Inputs:
+    from sync.backend import load_inputs
+
+    return load_inputs(cfg, apis=_google(cfg), lazy_roster=lazy)
 
 
 def _failure(what: str, e: Exception) -> None:
@@ -156,17 +175,70 @@ def _failure(what: str, e: Exception) -> None:
         log.exception("%s: %s", what, e)
 
 
-def _cycle(inputs: Inputs, now: datetime, *, dry_run: bool) -> CycleReport:
-    backend = make_backend(
-        inputs.cfg, inputs.mappings, apis=_google(inputs.cfg), rubric=inputs.rubric
-    )
+def _cycle(
+    inputs: Inputs,
+    now: datetime,
+    *,
+    dry_run: bool,
+    accept_shrink: Sequence[str] = (),
+    apis: GoogleApis | None = None,
+) -> CycleReport:
+    from sync.backend import make_backend
+    from sync.cycle import run_cycle
+    from sync.state import StateStore
+
+    apis = apis if apis is not None else _google(inputs.cfg)
+    backend = make_backend(inputs.cfg, inputs.mappings, apis=apis, rubric=inputs.rubric)
     with StateStore(inputs.cfg.state.path, read_only=dry_run) as store:
-        return run_cycle(inputs, store, backend, now, dry_run=dry_run)
+        return run_cycle(
+            inputs, store, backend, now, dry_run=dry_run, accept_shrink=accept_shrink
+        )
 
 
-def _cmd_run_once(inputs: Inputs, now: datetime, *, dry_run: bool) -> int:
+def run_once(
+    cfg: WardConfig,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    accept_shrink: Sequence[str] = (),
+    apis: GoogleApis | None = None,
+) -> int:
+    """`kns run --once` (and `--dry-run`): one cycle, holding the ward's lock (a dry run
+    writes nothing and needs no lock). ``apis``: Google clients to use (tests, benchmark).
+    Returns the exit code."""
+    from sync.lock import WardBusy, WardLock
+
+    lock = WardLock(cfg.state.path)
+    if not dry_run:
+        try:
+            lock.acquire()
+        except WardBusy as e:
+            print(str(e), file=sys.stderr)
+            return EXIT_BUSY
     try:
-        report = _cycle(inputs, now, dry_run=dry_run)
+        from sync.backend import load_inputs
+
+        try:
+            inputs = load_inputs(
+                cfg, apis=apis if apis is not None else _google(cfg), lazy_roster=True
+            )
+        except ConfigError as e:
+            return _config_failure(e)
+        return _report_once(inputs, now, dry_run=dry_run, accept_shrink=accept_shrink, apis=apis)
+    finally:
+        lock.release()
+
+
+def _report_once(
+    inputs: Inputs,
+    now: datetime,
+    *,
+    dry_run: bool,
+    accept_shrink: Sequence[str],
+    apis: GoogleApis | None,
+) -> int:
+    try:
+        report = _cycle(inputs, now, dry_run=dry_run, accept_shrink=accept_shrink, apis=apis)
     except ConfigError as e:
         for p in e.problems:
             print(f"Lỗi cấu hình: {p}", file=sys.stderr)
@@ -177,6 +249,11 @@ def _cmd_run_once(inputs: Inputs, now: datetime, *, dry_run: bool) -> int:
     cfg = inputs.cfg
     print(f"Thời điểm đánh giá: {report.now:%d/%m/%Y %H:%M} ({cfg.ward.timezone})")
     print(report.summary())
+    for held in report.held:
+        print(
+            f"Chưa áp dụng lần đọc của '{held}': dữ liệu vừa đọc ít hơn hẳn lần trước (xem tab "
+            f"'Lỗi dữ liệu'); nếu đúng, chạy lại với --accept-shrink {held}"
+        )
     if dry_run:
         print("Chạy thử (--dry-run): không ghi tệp, không gửi thư. Thư sẽ gửi:")
         for a in report.plan.due:
@@ -209,19 +286,39 @@ class _Stop:
 def _cmd_daemon(config: Path, now_text: str | None) -> int:
     import schedule
 
+    from sync.lock import WardBusy, WardLock
+
     if now_text is not None:
         print("--now chỉ dùng với --once hoặc --dry-run", file=sys.stderr)
         return EXIT_FAILED
+    try:
+        first = load_config(config)
+    except ConfigError as e:
+        return _config_failure(e)
+    # the service holds the ward's lock for its whole life: a second service, or a manual
+    # run while it works, is told so instead of sending the same mail again
+    lock = WardLock(first.state.path)
+    try:
+        lock.acquire()
+    except WardBusy as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_BUSY
     stop = _Stop()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    minutes = load_config(config).schedule.every_minutes
+    minutes = first.schedule.every_minutes
 
     def job() -> None:
         # config and roster are read again each cycle: staff edit them without a restart
         try:
             cfg = load_config(config)
-            inputs = _inputs(cfg)
+            if cfg.state.path != first.state.path:
+                log.error(
+                    "state.path đã đổi trong cấu hình: khởi động lại dịch vụ để dùng tệp "
+                    "trạng thái mới; chu kỳ này bỏ qua"
+                )
+                return
+            inputs = _inputs(cfg, lazy=True)
         except ConfigError as e:
             log.error("Cấu hình có lỗi, bỏ qua chu kỳ này: %s", "; ".join(e.problems))
             return
@@ -233,18 +330,22 @@ def _cmd_daemon(config: Path, now_text: str | None) -> int:
         except Exception as e:  # one failed cycle must not kill the daemon; the next resumes
             _failure("Chu kỳ lỗi, sẽ thử lại ở chu kỳ sau", e)
 
-    scheduler = schedule.Scheduler()
-    scheduler.every(minutes).minutes.do(job)
-    log.info("Bắt đầu chạy định kỳ mỗi %d phút. Nhấn Ctrl-C để dừng.", minutes)
-    job()
-    while not stop.requested:
-        scheduler.run_pending()
-        time.sleep(1)
-    log.info("Đã dừng.")
+    try:
+        scheduler = schedule.Scheduler()
+        scheduler.every(minutes).minutes.do(job)
+        log.info("Bắt đầu chạy định kỳ mỗi %d phút. Nhấn Ctrl-C để dừng.", minutes)
+        job()
+        while not stop.requested:
+            scheduler.run_pending()
+            time.sleep(1)
+        log.info("Đã dừng.")
+    finally:
+        lock.release()
     return EXIT_OK
 
 
 def _cmd_auth_login(args: argparse.Namespace) -> int:
+    from sync.backend import google_scopes
     from sync.google.auth import login
 
     try:
@@ -273,6 +374,8 @@ def _cmd_auth_login(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from sync.check import check
+
     try:
         cfg = load_config(args.config)
     except ConfigError:
@@ -293,15 +396,6 @@ def _width(s: str) -> int:
 
 def _pad(s: str, n: int) -> str:
     return s + " " * max(0, n - _width(s))
-
-
-_STATE_SHORT = {
-    MilestoneState.DONE_ON_TIME: "đúng hạn",
-    MilestoneState.DONE_LATE: "trễ",
-    MilestoneState.NOT_DUE: "chưa đến hạn",
-    MilestoneState.DUE_SOON: "sắp đến hạn",
-    MilestoneState.OVERDUE: "quá hạn",
-}
 
 
 def _print_status(inputs: Inputs, report: CycleReport) -> None:
@@ -328,17 +422,24 @@ def _print_status(inputs: Inputs, report: CycleReport) -> None:
 
 
 def _cmd_status(inputs: Inputs, now: datetime) -> int:
+    from sync.lock import holder
+
     try:
         report = _cycle(inputs, now, dry_run=True)
     except Exception as e:
         _failure("Không tính được tình trạng", e)
         return EXIT_FAILED
     print(f"{inputs.cfg.ward.name} — tình trạng lúc {report.now:%d/%m/%Y %H:%M}")
+    running = holder(inputs.cfg.state.path)
+    if running:
+        print(f"Đang có chu kỳ đồng bộ chạy (PID {running}); số liệu dưới đây tính đến lúc này.")
     _print_status(inputs, report)
     return EXIT_OK
 
 
 def _cmd_preview(inputs: Inputs, now: datetime) -> int:
+    from sync.mail import render_alert
+
     try:
         report = _cycle(inputs, now, dry_run=True)
     except Exception as e:

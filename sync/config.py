@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sync.errors import ConfigError, describe_validation_error
 from sync.model import SourceKind
+from sync.yamlload import SAFE_LOADER
 
 
 class _Strict(BaseModel):
@@ -46,6 +47,8 @@ class RosterConfig(_Strict):
     spreadsheet_id: str | None = None
     branches_tab: str = "Chi bộ"
     members_tab: str = "Đảng viên"
+    # a roster that loses many branches or members at once is held back unless accepted
+    accept_shrink: bool = False
 
     @model_validator(mode="after")
     def _one_origin(self) -> RosterConfig:
@@ -72,6 +75,8 @@ class SourceConfig(_Strict):
     form_id: str | None = None
     spreadsheet_id: str | None = None
     worksheet: str | None = None  # linked sheet: the responses tab (default: the first tab)
+    # apply reads that remove many stored answers (a form whose answers are cleaned often)
+    accept_shrink: bool = False
 
     @model_validator(mode="after")
     def _has_origin(self) -> SourceConfig:
@@ -197,6 +202,9 @@ class AlertPolicy(_Strict):
     escalate_after_days: int = Field(default=14, ge=1)
     digest_weekday: int | None = Field(default=0, ge=0, le=6)  # None: no digest
     digest_when_empty: bool = False
+    # above this many late branches the digest lists only the longest overdue and sends
+    # staff to the summary for the rest (a province's full list is megabytes of mail)
+    digest_max_branches: int = Field(default=50, ge=1)
     window: SendWindow = Field(default_factory=SendWindow)
 
     @field_validator("reminder_days_before")
@@ -226,6 +234,13 @@ class GoogleConfig(_Strict):
     max_attempts: int = Field(default=6, ge=1, le=20)
 
 
+class ShrinkGuardConfig(_Strict):
+    """A read that would remove more than this share of a source's stored answers (or of
+    the roster's branches or members) is held back until staff accept it."""
+
+    max_removed_share: float = Field(default=0.05, gt=0, le=1)
+
+
 class StateConfig(_Strict):
     path: Path
 
@@ -245,6 +260,7 @@ class WardConfig(_Strict):
     milestones: list[Milestone] = Field(default_factory=list)
     alerts: AlertPolicy = Field(default_factory=AlertPolicy)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    shrink_guard: ShrinkGuardConfig = Field(default_factory=ShrinkGuardConfig)
     google: GoogleConfig | None = None
 
     @model_validator(mode="after")
@@ -327,7 +343,7 @@ def load_config(path: Path) -> WardConfig:
     """Read and validate a ward config; paths come back absolute."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError as e:
         raise ConfigError([f"{path}: không tìm thấy tệp cấu hình"]) from e
     except yaml.YAMLError as e:

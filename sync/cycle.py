@@ -1,281 +1,154 @@
-"""One sync cycle: the pure core (`evaluate`) and the thin shell around it (`run_cycle`).
+"""One sync cycle: the thin shell around the pure core (``sync.evaluation``,
+``sync.alerts``, ``sync.tables``). It talks to adapters only through ``sync.ports``.
 
-The shell's order is what makes "never twice, never lost" hold:
+The order is what makes "never twice, never lost" hold (the caller holds the ward's lock:
+``sync.lock``):
+0. close what a killed cycle left (a cycle row "running", temporary files);
 1. settle alerts a previous, interrupted cycle left as intents;
-2. read every source and store what it returned (a source that fails keeps its stored
-   responses and becomes a data problem);
-3. evaluate (pure) and plan the alerts (pure);
-4. send each due alert: ledger intent (committed) -> send -> ledger result;
-5. build the tabs (the mail log included) and write them.
+2. read the roster and every source; a read that would remove many stored answers (or a
+   roster that loses many entries) is held back (``sync.guard``); a source that cannot be
+   read keeps its stored responses; both become rows of "Lỗi dữ liệu";
+3. idle? When no input changed since the last evaluation (same day, same config) and no
+   alert is due by the clock, stop here: nothing is normalised or scored again;
+4. evaluate: only responses that changed are normalised again (the others come from the
+   state's cache), folded one at a time into what scoring needs;
+5. send the branch notices due (ledger intent -> send -> result, in batches where the
+   transport can tell after a crash whether a message left), then build the weekly digest
+   from the ledger as it now stands, and send it;
+6. build the tabs (the mail log included) and write what changed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Mapping, Sequence
+import pickle
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from email.message import EmailMessage
 
-from scoring.branches import branch_statuses
-from scoring.kpis import ward_kpis
-from scoring.members import member_results
-from scoring.rubric import Rubric, load_rubric
-from sync.alerts import AlertPlan, plan_alerts
-from sync.backend import Backend, make_backend
-from sync.config import WardConfig
-from sync.errors import ConfigError
-from sync.latest import latest_by
-from sync.mail import MailError, MailTransport, render_alert
-from sync.mapping import FormMapping, load_mapping
+from sync.alerts import (
+    AlertPlan,
+    MilestoneTrack,
+    Track,
+    plan_alerts,
+    plan_digest,
+    plan_notices,
+)
+from sync.codec import decode as decode_norm
+from sync.codec import encode as encode_norm
+from sync.codec import vocabulary
+from sync.config import SourceConfig, WardConfig
+from sync.evaluation import (
+    Evaluation,
+    Inputs,
+    Tally,
+    evaluate,
+    evaluate_tally,
+    roster_digest,
+    unaddressable_problems,
+    without_repeats,
+)
+from sync.guard import (
+    ROSTER_ID,
+    Shrink,
+    lost_branches,
+    response_shrink,
+    roster_problem,
+    roster_shrink,
+    source_problem,
+)
 from sync.model import (
     Alert,
-    BranchReport,
-    BranchStatus,
+    Branch,
     DataProblem,
-    KpiResult,
-    LearningRecord,
-    MemberResult,
-    NormalizedSource,
     RawResponse,
-    Registration,
     Roster,
-    ScoreSheet,
+    SourceKind,
     Table,
 )
-from sync.normalize import normalize_source
-from sync.roster import load_roster
-from sync.sources.files import FetchResult, SourceError
-from sync.state import StateStore
-from sync.tables import build_tables
-from sync.text import normalize_title
-
-if TYPE_CHECKING:
-    from sync.google.apis import GoogleApis
+from sync.normalize import SourceNormalizer, branch_reader, code_version
+from sync.ports import (
+    Backend,
+    Destination,
+    FetchResult,
+    MailError,
+    MailTransport,
+    Probe,
+    SourceError,
+)
+from sync.state import Diff, ReadCounts, StateStore, StoredRow
 
 log = logging.getLogger("kns")
 
-MAIL_SOURCE = "Gửi thư"
 
+def _mark(phase: str) -> None:
+    """With -v: where the cycle is, and the process's peak memory so far (operators and
+    the benchmark see which phase a large ward's memory goes to)."""
+    if log.isEnabledFor(logging.DEBUG):
+        import resource
+        import time
 
-class Source(Protocol):
-    source_id: str
-
-    def fetch(self, cursor: str | None, now: datetime) -> FetchResult:
-        """Read the source (incrementally after ``cursor`` where it can); raise SourceError
-        (Vietnamese) when it cannot be read this cycle."""
-        ...
-
-
-class Destination(Protocol):
-    name: str  # stable: keys the hashes remembered in the state store
-
-    def write(
-        self, tables: Sequence[Table], previous: Mapping[str, str]
-    ) -> Mapping[str, str] | None:
-        """Write what changed since ``previous`` (what this destination returned after its
-        last successful write); return what to remember, or None when nothing was written."""
-        ...
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """Everything the core reads from configuration, loaded and validated once."""
-
-    cfg: WardConfig
-    rubric: Rubric
-    mappings: Mapping[str, FormMapping]  # by source id
-    roster: Roster
-
-
-def load_inputs(cfg: WardConfig, *, apis: GoogleApis | None = None) -> Inputs:
-    """Load rubric, mappings and roster; every problem is reported at once. A roster kept in
-    a Google spreadsheet is read through ``apis``."""
-    problems: list[str] = []
-    rubric = mappings = roster = None
-    try:
-        rubric = load_rubric(cfg.rubric)
-    except ConfigError as e:
-        problems += e.problems
-    loaded: dict[str, FormMapping] = {}
-    for s in cfg.sources:
-        try:
-            m = load_mapping(s.mapping)
-        except ConfigError as e:
-            problems += e.problems
-            continue
-        if m.kind != s.kind:
-            problems.append(
-                f"{s.mapping}: tệp ánh xạ dành cho loại '{m.kind}', nhưng nguồn '{s.id}' "
-                f"khai báo loại '{s.kind}'"
-            )
-        loaded[s.id] = m
-    mappings = loaded
-    try:
-        roster = _load_roster(cfg, apis)
-    except ConfigError as e:
-        problems += e.problems
-    if problems or rubric is None or roster is None:
-        raise ConfigError(problems)
-    return Inputs(cfg=cfg, rubric=rubric, mappings=mappings, roster=roster)
-
-
-def _load_roster(cfg: WardConfig, apis: GoogleApis | None) -> Roster:
-    r = cfg.roster
-    if r.spreadsheet_id is None:
-        assert r.branches is not None and r.members is not None  # validated by RosterConfig
-        return load_roster(r.branches, r.members)
-    if apis is None:
-        raise ConfigError(["roster.spreadsheet_id: cần tài khoản Google (nhóm 'google')"])
-    from sync.google.roster_sheet import load_roster_from_sheet
-
-    return load_roster_from_sheet(apis, r.spreadsheet_id, r.branches_tab, r.members_tab)
-
-
-# ---------------------------------------------------------------------------------------
-# The pure core
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    normalized: tuple[NormalizedSource, ...]
-    problems: tuple[DataProblem, ...]
-    members: tuple[MemberResult, ...]
-    statuses: tuple[BranchStatus, ...]
-    kpis: tuple[KpiResult, ...]
-
-
-def evaluate(
-    inputs: Inputs,
-    responses: Mapping[str, Sequence[RawResponse]],
-    now: datetime,
-    *,
-    question_titles: Mapping[str, Mapping[str, str]] | None = None,
-    source_problems: Sequence[DataProblem] = (),
-) -> Evaluation:
-    """Normalise every source, then score members, branches and the ward's KPIs."""
-    cfg, rubric, roster = inputs.cfg, inputs.rubric, inputs.roster
-    now = now.astimezone(cfg.tz)
-    normalized = tuple(
-        normalize_source(
-            s,
-            inputs.mappings[s.id],
-            rubric,
-            roster,
-            responses.get(s.id, ()),
-            year=cfg.ward.year,
-            tz=cfg.tz,
-            question_titles=(question_titles or {}).get(s.id),
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        log.debug(
+            "Giai đoạn %s xong: %.1f s CPU, bộ nhớ cao nhất %.0f MB",
+            phase,
+            time.process_time(),
+            peak,
         )
-        for s in cfg.sources
-    )
-    records = [r for ns in normalized for r in ns.records]
-    reports = [r for r in records if isinstance(r, BranchReport)]
-    registrations = [r for r in records if isinstance(r, Registration)]
-    sheets = [r for r in records if isinstance(r, ScoreSheet)]
-    learning = [r for r in records if isinstance(r, LearningRecord) and r.member_code]
-
-    members = member_results(
-        rubric,
-        roster,
-        latest_by(registrations, lambda r: r.member_code),
-        latest_by(sheets, lambda r: (r.member_code, r.scorer)),
-        latest_by(learning, lambda r: r.member_code),
-    )
-    statuses = branch_statuses(
-        roster,
-        cfg.milestones,
-        reports,
-        registrations,
-        sheets,
-        members,
-        today=now.date(),
-        due_soon_days=cfg.alerts.due_soon_days,
-    )
-    kpis = ward_kpis(rubric, roster, statuses, members)
-    problems = without_repeats([*source_problems, *(p for ns in normalized for p in ns.problems)])
-    return Evaluation(normalized, tuple(problems), members, statuses, kpis)
 
 
-def without_repeats(problems: Sequence[DataProblem]) -> list[DataProblem]:
-    """A question missing from a form is seen by the source (mapping drift) and by the
-    normaliser (missing column): one row in "Lỗi dữ liệu" is enough, the first (the source's,
-    which says more)."""
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for p in problems:
-        if not p.record:
-            key = (p.source, normalize_title(p.field))
-            if key in seen:
-                continue
-            seen.add(key)
-        out.append(p)
-    return out
+NORM_BATCH = 2000  # normalised responses written to the cache per transaction
 
-
-def unaddressable_problems(alerts: Sequence[Alert], roster: Roster) -> list[DataProblem]:
-    """An alert nobody can receive is a data problem in the roster, not a silent skip."""
-    out = []
-    for a in alerts:
-        if a.branch_code:
-            b = roster.branch(a.branch_code)
-            out.append(
-                DataProblem(
-                    source=MAIL_SOURCE,
-                    record=f"{b.code} - {b.name}",
-                    field="Email bí thư",
-                    raw_value="",
-                    reason=(
-                        "Chi bộ chưa có địa chỉ email của bí thư trong danh sách chi bộ: "
-                        f"không gửi được thông báo {a.alert_id}"
-                    ),
-                    branch_code=b.code,
-                )
-            )
-        else:
-            out.append(
-                DataProblem(
-                    source=MAIL_SOURCE,
-                    record="",
-                    field="mail.ward_staff",
-                    raw_value="",
-                    reason=f"Chưa khai báo email cán bộ Đảng ủy: không gửi được {a.alert_id}",
-                )
-            )
-    return out
-
-
-# ---------------------------------------------------------------------------------------
-# The shell
-# ---------------------------------------------------------------------------------------
-
-
-def embedded_backend(cfg: WardConfig) -> Backend:
-    """CSV/XLSX exports in; an XLSX workbook and .eml files (or SMTP) out."""
-    if cfg.uses_google:
-        raise ConfigError(["cấu hình dùng Google: chế độ ngoại tuyến chỉ đọc tệp tải về"])
-    return make_backend(cfg, {})
+__all__ = [
+    "Backend",
+    "CycleReport",
+    "Inputs",
+    "evaluate",
+    "run_cycle",
+    "settle_intents",
+    "without_repeats",
+    "unaddressable_problems",
+]
 
 
 @dataclass
 class CycleReport:
     now: datetime
-    evaluation: Evaluation
+    evaluation: Evaluation | None  # None: an idle cycle (nothing changed, nothing due)
     plan: AlertPlan
     tables: tuple[Table, ...]
     sent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     recovered: dict[str, str] = field(default_factory=dict)  # alert id -> settled status
     stored: dict[str, str] = field(default_factory=dict)  # source id -> "new/changed/deleted"
+    held: list[str] = field(default_factory=list)  # sources (or "roster") held back
     wrote_tables: bool = False
+    last_summary: str = ""  # an idle cycle repeats the figures of the last evaluation
 
-    def summary(self) -> str:
+    @property
+    def idle(self) -> bool:
+        return self.evaluation is None
+
+    def figures(self) -> str:
         ev = self.evaluation
+        if ev is None:
+            return self.last_summary
         late = sum(1 for s in ev.statuses if s.max_days_overdue > 0)
         return (
             f"{len(ev.statuses)} chi bộ ({late} quá hạn), {len(ev.members)} đảng viên, "
-            f"{len(ev.problems)} lỗi dữ liệu; thư đã gửi: {len(self.sent)}, lỗi gửi: "
+            f"{len(ev.problems)} lỗi dữ liệu"
+        )
+
+    def summary(self) -> str:
+        head = self.figures()
+        if self.idle:
+            head = "Không có gì thay đổi kể từ lần tổng hợp trước" + (f" ({head})" if head else "")
+        return (
+            f"{head}; thư đã gửi: {len(self.sent)}, lỗi gửi: "
             f"{len(self.failed)}, chờ khung giờ gửi: {len(self.plan.waiting)}"
             + (
                 f", chờ ngày sau (giới hạn gửi trong ngày): {len(self.plan.queued)}"
@@ -285,9 +158,9 @@ class CycleReport:
         )
 
 
-def _source_title(inputs: Inputs, source_id: str) -> str:
-    s = next(s for s in inputs.cfg.sources if s.id == source_id)
-    return s.title or inputs.mappings[source_id].title
+# ---------------------------------------------------------------------------------------
+# Settling what a killed cycle left
+# ---------------------------------------------------------------------------------------
 
 
 def settle_intents(
@@ -340,6 +213,35 @@ def _resend_unknown(cfg: WardConfig) -> bool:
     )
 
 
+def _cleanup(backend: Backend, now: datetime, store: StateStore) -> None:
+    """What a killed process left: a cycle row "running" for ever, temporary files."""
+    closed = store.close_interrupted_cycles(now)
+    if closed:
+        log.info("Đã đóng %d chu kỳ bị dừng đột ngột trước đây.", closed)
+    for adapter in (backend.destination, backend.transport):
+        cleanup = getattr(adapter, "cleanup", None)
+        if cleanup is not None:
+            try:
+                cleanup()
+            except OSError as e:  # a leftover file is not worth failing a cycle
+                log.warning("Không dọn được tệp tạm: %s", e)
+
+
+# ---------------------------------------------------------------------------------------
+# The cycle
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Read:
+    """What reading the inputs gave."""
+
+    roster: Roster | None  # None: not loaded (unchanged, and maybe not needed)
+    roster_key: str
+    problems: list[DataProblem]  # source-level: unreadable, held back, mapping drift
+    pending: dict[str, Diff]  # dry run: what a read would change, not stored
+
+
 def run_cycle(
     inputs: Inputs,
     store: StateStore,
@@ -347,47 +249,50 @@ def run_cycle(
     now: datetime,
     *,
     dry_run: bool = False,
+    accept_shrink: Sequence[str] = (),
 ) -> CycleReport:
-    """One whole cycle. With dry_run nothing is stored, written or sent."""
+    """One whole cycle. With dry_run nothing is stored, written or sent. The caller holds
+    the ward's lock (``sync.lock.WardLock``) unless it is a dry run."""
     cfg = inputs.cfg
     now = now.astimezone(cfg.tz)
-    cycle_id = None if dry_run else store.begin_cycle(now)
+    cycle_id = None
+    if not dry_run:
+        _cleanup(backend, now, store)
+        cycle_id = store.begin_cycle(now)
     try:
         recovered = (
             {}
             if dry_run
             else settle_intents(store, backend.transport, now, resend_unknown=_resend_unknown(cfg))
         )
-        responses, titles, source_problems, stored = _read_sources(
-            inputs, store, backend, now, dry_run=dry_run
-        )
-        evaluation = evaluate(
-            inputs, responses, now, question_titles=titles, source_problems=source_problems
-        )
-        ledger = store.ledger()
-        plan = plan_alerts(cfg, inputs.roster, evaluation.statuses, ledger, now)
-        report = CycleReport(
-            now=now,
-            evaluation=evaluation,
-            plan=plan,
-            tables=(),
-            recovered=recovered,
-            stored=stored,
-        )
-        if not dry_run:
-            for alert in plan.due:
-                if ledger.get(alert.alert_id) and _went_out_after_all(
-                    alert.alert_id, store, backend.transport, now
-                ):
-                    continue
-                _send(alert, inputs, store, backend.transport, now, report)
+        report = CycleReport(now=now, evaluation=None, plan=AlertPlan((), (), ()), tables=())
+        report.recovered = recovered
+        read = _read_inputs(inputs, store, backend, now, report, dry_run, set(accept_shrink))
+        _mark("đọc nguồn")
+        key = _evaluation_key(inputs, store, read, now)
+        if not dry_run and not recovered and _idle(inputs, store, backend, key, now, report):
+            assert cycle_id is not None
+            store.finish_cycle(cycle_id, "idle", report.summary(), now)
+            log.info("Chu kỳ %s: %s", now.isoformat(), report.summary())
+            return report
+        roster = read.roster if read.roster is not None else inputs.roster
+        evaluation = _evaluate(inputs, roster, read, store, now, dry_run=dry_run)
+        report.evaluation = evaluation
+        _mark("chuẩn hóa, tính điểm")
+        if dry_run:
+            report.plan = plan_alerts(cfg, roster, evaluation.statuses, store.ledger(), now)
+        else:
+            report.plan = _deliver(inputs, roster, evaluation.statuses, store, backend, now, report)
+        _mark("gửi thư")
         problems = list(evaluation.problems) + unaddressable_problems(
-            plan.unaddressable, inputs.roster
+            report.plan.unaddressable, roster
         )
+        from sync.tables import build_tables  # the tables are built on the full path only
+
         report.tables = build_tables(
             cfg,
             inputs.rubric,
-            inputs.roster,
+            roster,
             evaluation.statuses,
             evaluation.members,
             evaluation.kpis,
@@ -395,9 +300,12 @@ def run_cycle(
             list(store.ledger().values()),
             now,
         )
+        _mark("lập bảng")
         if not dry_run:
-            report.wrote_tables = _write_tables(store, backend.destination, report.tables, now)
             assert cycle_id is not None
+            report.wrote_tables = _write_tables(store, backend.destination, report.tables, now)
+            _mark("ghi bảng")
+            _remember(store, key, roster, evaluation, report)
             store.finish_cycle(cycle_id, "ok", report.summary(), now)
         log.info("Chu kỳ %s: %s", now.isoformat(), report.summary())
         return report
@@ -407,55 +315,551 @@ def run_cycle(
         raise
 
 
-def _read_sources(
-    inputs: Inputs, store: StateStore, backend: Backend, now: datetime, *, dry_run: bool
-) -> tuple[
-    dict[str, Sequence[RawResponse]],
-    dict[str, Mapping[str, str]],
-    list[DataProblem],
-    dict[str, str],
-]:
-    responses: dict[str, Sequence[RawResponse]] = {}
-    titles: dict[str, Mapping[str, str]] = {}
-    problems: list[DataProblem] = []
-    stored: dict[str, str] = {}
+# ---------------------------------------------------------------------------------------
+# 2. Reading the roster and the sources
+# ---------------------------------------------------------------------------------------
+
+
+def _read_inputs(
+    inputs: Inputs,
+    store: StateStore,
+    backend: Backend,
+    now: datetime,
+    report: CycleReport,
+    dry_run: bool,
+    accept: set[str],
+) -> _Read:
+    read = _Read(None, "", [], {})
+    _read_roster(inputs, store, backend, read, report, dry_run, accept)
+    _mark("đọc danh sách")
     for s in inputs.cfg.sources:
-        source = backend.sources[s.id]
+        _read_source(inputs, s, store, backend, now, read, report, dry_run, accept)
+        _mark(f"đọc nguồn {s.id}")
+    return read
+
+
+def _read_roster(
+    inputs: Inputs,
+    store: StateStore,
+    backend: Backend,
+    read: _Read,
+    report: CycleReport,
+    dry_run: bool,
+    accept: set[str],
+) -> None:
+    """The roster, guarded: one that lost many branches or members at once is held back
+    (the stored one is used) until staff accept it."""
+    source = inputs.roster_source or backend.roster_source
+    previous = _probe_of(store.meta("roster_probe"))
+    forced = ROSTER_ID in accept
+    held = store.held(ROSTER_ID)
+    probe = None
+    if source is not None and not inputs.roster_loaded:
+        probe = source.probe(previous)
+    if probe is not None and probe == previous and not forced and not held:
+        read.roster_key = store.meta("roster_key") or probe.content
+        return  # unchanged: loaded only if the cycle turns out not to be idle
+    roster = inputs.roster  # ConfigError (a broken roster) ends the cycle: it is config
+    key = probe.content if probe is not None else roster_digest(roster)
+    read.roster, read.roster_key = roster, key
+    if key == store.meta("roster_key") and not held:
+        if not dry_run and probe is not None:
+            store.set_meta("roster_probe", json.dumps([probe.stat, probe.content]))
+        return
+    stored = _stored_roster(store)
+    shrink = None
+    if stored is not None and not forced and not inputs.cfg.roster.accept_shrink:
+        shrink = roster_shrink(stored, roster, max_share=inputs.cfg.shrink_guard.max_removed_share)
+    if shrink is not None and stored is not None:
+        label = source.label if source is not None else "roster"
+        problem = roster_problem(label, shrink)
+        log.warning("Danh sách chi bộ, đảng viên bị giữ lại: %s", shrink.detail)
+        read.roster = stored
+        read.roster_key = store.meta("roster_key") or roster_digest(stored)
+        read.problems.append(problem)
+        report.held.append(ROSTER_ID)
+        if not dry_run:
+            store.set_held(ROSTER_ID, [problem])
+        return
+    if not dry_run:
+        with store.transaction():
+            store.set_blob("roster", zlib.compress(pickle.dumps(roster, protocol=5), 1))
+            store.set_meta("roster_key", key)
+            store.set_meta("roster_probe", json.dumps([probe.stat, probe.content]) if probe else "")
+            store.set_held(ROSTER_ID, [])
+
+
+def _stored_roster(store: StateStore) -> Roster | None:
+    blob = store.blob("roster")
+    if blob is None:
+        return None
+    try:
+        roster = pickle.loads(zlib.decompress(blob))
+    except Exception:  # an unreadable snapshot is no reason to hold a roster back
+        return None
+    return roster if isinstance(roster, Roster) else None
+
+
+def _probe_of(text: str | None) -> Probe | None:
+    if not text:
+        return None
+    stat, content = json.loads(text)
+    return Probe(stat, content)
+
+
+def _source_title(inputs: Inputs, s: SourceConfig) -> str:
+    return s.title or inputs.mappings[s.id].title
+
+
+def _read_source(
+    inputs: Inputs,
+    s: SourceConfig,
+    store: StateStore,
+    backend: Backend,
+    now: datetime,
+    read: _Read,
+    report: CycleReport,
+    dry_run: bool,
+    accept: set[str],
+) -> None:
+    source = backend.sources[s.id]
+    forced = s.id in accept
+    previous = store.probe(s.id)
+    probe: Probe | None = None
+    probe_of = getattr(source, "probe", None)
+    if probe_of is not None:
         try:
-            result = source.fetch(store.cursor(s.id), now)
-        except SourceError as e:
-            log.warning("Nguồn %s: không đọc được (%s)", s.id, e)
-            problems.append(
-                DataProblem(
-                    source=_source_title(inputs, s.id),
-                    record="",
-                    field="",
-                    raw_value=str(s.file or s.form_id or s.spreadsheet_id or ""),
-                    reason=f"Không đọc được nguồn: {e}. Dùng dữ liệu đã lưu từ lần đọc trước.",
-                )
-            )
-            responses[s.id] = store.responses(s.id)
-            continue
-        titles[s.id] = result.question_titles
-        problems.extend(result.problems)
-        if dry_run:
-            responses[s.id] = _merge(store.responses(s.id), result)
-            continue
-        changes = store.store_responses(
-            s.id, result.responses, complete=result.complete, now=now, cursor=result.cursor
+            probe = probe_of(Probe(*previous) if previous else None)
+        except OSError:
+            probe = None  # the fetch below says what is wrong with the file
+        unchanged = probe is not None and previous == (probe.stat, probe.content)
+        # a source held back or unreadable is read again every cycle until it is fixed
+        if unchanged and not forced and not store.held(s.id):
+            return
+    try:
+        result = source.fetch(store.cursor(s.id), now)
+    except SourceError as e:
+        _unreadable(inputs, s, store, read, str(e), dry_run)
+        return
+    except Exception as e:  # a bug in an adapter must not stop the other sources
+        log.exception("Nguồn %s: lỗi không lường trước khi đọc", s.id)
+        reason = f"lỗi không lường trước ({type(e).__name__})"
+        _unreadable(inputs, s, store, read, reason, dry_run)
+        return
+    read.problems += result.problems
+    if dry_run:
+        read.pending[s.id] = store.diff(s.id, result.responses, complete=result.complete)
+        return
+    guarded = result.complete and not result.authoritative and not forced and not s.accept_shrink
+    form_a = inputs.mappings[s.id].kind == SourceKind.BRANCH_STATS
+    branch_of = before = None
+    after: dict[str, str] = {}
+    if guarded and form_a and store.count(s.id):
+        # a branch losing its only report: form A is small, its branches are read here
+        branch_of, before = _branches_before(inputs, s, store, result)
+
+    def observe(r: RawResponse) -> None:
+        if branch_of is not None and r.keyed_by == "title":
+            after[r.response_id] = branch_of(r)
+
+    def decide(counts: ReadCounts) -> Shrink | None:
+        if not guarded or not (counts.removed or counts.new or counts.changed):
+            return None
+        lost = lost_branches(before, after) if before is not None else set()
+        return response_shrink(
+            counts.stored,
+            counts.removed,
+            counts.read,
+            max_share=inputs.cfg.shrink_guard.max_removed_share,
+            lost_branches=lost,
         )
-        stored[s.id] = f"{changes.new} mới, {changes.changed} sửa, {changes.deleted} xóa"
-        responses[s.id] = store.responses(s.id)
-    return responses, titles, problems, stored
+
+    changes, held = store.apply_read(
+        s.id,
+        result.responses,
+        complete=result.complete,
+        now=now,
+        cursor=result.cursor,
+        titles=result.question_titles,
+        decide=decide,
+        observe=observe,
+    )
+    if isinstance(held, Shrink):
+        problem = source_problem(_source_title(inputs, s), s.id, held)
+        log.warning(
+            "Nguồn %s bị giữ lại (từ %d xuống %d câu trả lời): %s",
+            s.id,
+            held.before,
+            held.after,
+            held.detail,
+        )
+        read.problems.append(problem)
+        report.held.append(s.id)
+        store.set_held(s.id, [problem])
+        return
+    with store.transaction():
+        store.set_held(s.id, [])
+        store.set_probe(s.id, (probe.stat, probe.content) if probe else None)
+    report.stored[s.id] = f"{changes.new} mới, {changes.changed} sửa, {changes.deleted} xóa"
 
 
-def _merge(stored: Sequence[RawResponse], result: FetchResult) -> list[RawResponse]:
-    """What the store would hold after this fetch, without writing it (dry run)."""
-    if result.complete:
-        return list(result.responses)
-    merged = {r.response_id: r for r in stored}
-    merged.update({r.response_id: r for r in result.responses})
-    return list(merged.values())
+def _unreadable(
+    inputs: Inputs,
+    s: SourceConfig,
+    store: StateStore,
+    read: _Read,
+    reason: str,
+    dry_run: bool,
+) -> None:
+    """A source that cannot be read keeps its stored responses; staff read why."""
+    log.warning("Nguồn %s: không đọc được (%s)", s.id, reason)
+    problem = DataProblem(
+        source=_source_title(inputs, s),
+        record="",
+        field="",
+        raw_value=str(s.file or s.form_id or s.spreadsheet_id or ""),
+        reason=f"Không đọc được nguồn: {reason}. Dùng dữ liệu đã lưu từ lần đọc trước.",
+    )
+    read.problems.append(problem)
+    if not dry_run:
+        store.set_held(s.id, [problem])
+
+
+def _branches_before(
+    inputs: Inputs, s: SourceConfig, store: StateStore, result: FetchResult
+) -> tuple[Callable[[RawResponse], str], dict[str, str]]:
+    """How to tell a form A row's branch, and the branch of every stored row."""
+    stored = [r for r in store.responses(s.id) if r.keyed_by == "title"]
+    keys: dict[str, None] = {}
+    for r in stored:
+        keys.update(dict.fromkeys(r.answers))
+    for r in result.responses:
+        if r.keyed_by == "title":
+            keys.update(dict.fromkeys(r.answers))
+            break  # a table's rows share their titles
+    branch_of = branch_reader(inputs.mappings[s.id], list(keys), inputs.roster)
+    return branch_of, {r.response_id: branch_of(r) for r in stored}
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Idle
+# ---------------------------------------------------------------------------------------
+
+
+def _evaluation_key(inputs: Inputs, store: StateStore, read: _Read, now: datetime) -> str:
+    """Everything an evaluation depends on but the clock's minute: if this equals the key
+    of the last evaluation, evaluating again would give the same tables."""
+    cfg = inputs.cfg
+    parts = [
+        code_version(),
+        cfg.model_dump_json(),
+        inputs.rubric.model_dump_json(),
+        [inputs.mappings[s.id].model_dump_json() for s in cfg.sources],
+        read.roster_key,
+        store.generation(),
+        [p.__dict__ for p in read.problems],
+        now.astimezone(cfg.tz).date().isoformat(),
+    ]
+    text = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _idle(
+    inputs: Inputs,
+    store: StateStore,
+    backend: Backend,
+    key: str,
+    now: datetime,
+    report: CycleReport,
+) -> bool:
+    """True when nothing changed since the last evaluation and no alert is due now: the
+    cycle stops without normalising, scoring or writing."""
+    if store.meta("evaluation_key") != key:
+        return False
+    destination = backend.destination
+    intact = getattr(destination, "intact", None)
+    if intact is not None and not intact(store.tab_hashes(destination.name)):
+        return False
+    basis = _basis(store)
+    if basis is None:
+        return False
+    branches, tracks = basis
+    cfg = inputs.cfg
+    plan = plan_alerts(cfg, Roster(branches, ()), tracks, store.ledger(), now)
+    if plan.due:
+        return False  # the clock made alerts due: the full path sends them
+    report.plan = plan
+    report.last_summary = store.meta("evaluation_summary") or ""
+    return True
+
+
+def _basis(store: StateStore) -> tuple[tuple[Branch, ...], tuple[Track, ...]] | None:
+    """What the last evaluation left for planning alerts without evaluating again."""
+    blob = store.blob("alert_basis")
+    if blob is None:
+        return None
+    try:
+        branches, tracks = pickle.loads(zlib.decompress(blob))
+    except Exception:
+        return None
+    return branches, tracks
+
+
+def _remember(
+    store: StateStore,
+    key: str,
+    roster: Roster,
+    evaluation: Evaluation,
+    report: CycleReport,
+) -> None:
+    """After a whole successful cycle: what the next one needs to know it is idle."""
+    tracks = tuple(MilestoneTrack(s.branch_code, tuple(s.milestones)) for s in evaluation.statuses)
+    basis = zlib.compress(pickle.dumps((roster.branches, tracks), protocol=5), 1)
+    with store.transaction():
+        store.set_blob("alert_basis", basis)
+        store.set_meta("evaluation_key", key)
+        store.set_meta("evaluation_summary", report.figures())
+
+
+# ---------------------------------------------------------------------------------------
+# 4. Evaluating, from the cache of normalised responses
+# ---------------------------------------------------------------------------------------
+
+
+def _evaluate(
+    inputs: Inputs,
+    roster: Roster,
+    read: _Read,
+    store: StateStore,
+    now: datetime,
+    *,
+    dry_run: bool,
+) -> Evaluation:
+    from sync.matching import RosterIndex
+
+    cfg = inputs.cfg
+    index = RosterIndex(roster)
+    tally = Tally()
+    problems: list[DataProblem] = list(read.problems)
+    for s in cfg.sources:
+        normalizer = SourceNormalizer(
+            s,
+            inputs.mappings[s.id],
+            inputs.rubric,
+            roster,
+            year=cfg.ward.year,
+            tz=cfg.tz,
+            index=index,
+        )
+        pending = read.pending.get(s.id)
+        if pending is None:
+            kinds = store.keyed_by(s.id)
+            title_keys = store.title_keys(s.id) if "title" in kinds else []
+            qids = store.question_ids(s.id)
+        else:  # dry run: the keys of the rows as the read would leave them
+            kinds, title_keys, qids = _keys_of(store, s.id, pending)
+        titles = store.titles(s.id)
+        bound: list[object] = []
+        if "title" in kinds:
+            normalizer.bind("title", title_keys)
+            bound.append(["title", title_keys])
+        if "question_id" in kinds:
+            normalizer.bind("question_id", qids, titles)
+            bound.append(["question_id", qids, titles])
+        problems += normalizer.source_problems
+        context = _context_key(inputs, s, read.roster_key, bound)
+        vocab = vocabulary(inputs.rubric, inputs.mappings[s.id])
+        use_cache = store.norm_key(s.id) == context
+        if not use_cache and not dry_run:
+            store.reset_norms(s.id, context)
+            use_cache = True
+        fresh: list[tuple[int, bytes, bytes]] = []
+        for row in _rows(store, s.id, pending):
+            if use_cache and row.norm is not None:
+                record, found = decode_norm(row.norm, s.id, vocab)
+            else:
+                raw = store.decode(s.id, row.response_id, row.raw)
+                record, found = normalizer.row(raw)
+                if not dry_run:
+                    fresh.append((row.answer_id, row.hash, encode_norm(record, found, vocab)))
+                    if len(fresh) >= NORM_BATCH:
+                        store.save_norms(s.id, fresh)
+                        fresh = []
+            if record is not None:
+                tally.add(record)
+            if found:
+                problems += found
+        if fresh:
+            store.save_norms(s.id, fresh)
+    return evaluate_tally(cfg, inputs.rubric, roster, tally, problems, now)
+
+
+def _rows(store: StateStore, source_id: str, pending: Diff | None) -> Iterator[StoredRow]:
+    """The stored rows, or (dry run) the rows as the pending read would leave them."""
+    if pending is None:
+        yield from store.rows(source_id)
+        return
+    gone = set(pending.removed) | {u[0] for u in pending.upserts}
+    for row in store.rows(source_id):
+        if row.response_id not in gone:
+            yield row
+    for rid, h, encoded, _ in pending.upserts:
+        yield StoredRow(rid, h, encoded, None)
+
+
+def _keys_of(
+    store: StateStore, source_id: str, pending: Diff
+) -> tuple[set[str], list[str], list[str]]:
+    kinds: set[str] = set()
+    title_keys: dict[str, None] = {}
+    qids: dict[str, None] = {}
+    for row in _rows(store, source_id, pending):
+        raw = store.decode(source_id, row.response_id, row.raw)
+        kinds.add(raw.keyed_by)
+        (title_keys if raw.keyed_by == "title" else qids).update(dict.fromkeys(raw.answers))
+    return kinds, list(title_keys), list(qids)
+
+
+def _context_key(inputs: Inputs, s: SourceConfig, roster_key: str, bound: list[object]) -> str:
+    """What a normalised response depends on besides its own answers."""
+    cfg = inputs.cfg
+    parts = [
+        code_version(),
+        s.model_dump(mode="json"),
+        inputs.mappings[s.id].model_dump(mode="json"),
+        inputs.rubric.model_dump(mode="json"),
+        roster_key,
+        cfg.ward.year,
+        cfg.ward.timezone,
+        bound,
+    ]
+    text = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# 5. Delivering the alerts
+# ---------------------------------------------------------------------------------------
+
+
+def _deliver(
+    inputs: Inputs,
+    roster: Roster,
+    statuses: Sequence[Track],
+    store: StateStore,
+    backend: Backend,
+    now: datetime,
+    report: CycleReport,
+) -> AlertPlan:
+    """Branch notices first; the digest after them, from the ledger as it then stands."""
+    cfg = inputs.cfg
+    notices = plan_notices(cfg, roster, statuses, store.ledger(), now)
+    _send_all(inputs, notices.due, store, backend.transport, now, report)
+    digest = plan_digest(
+        cfg, roster, statuses, store.ledger(), now, queued_count=len(notices.queued)
+    )
+    _send_all(inputs, digest.due, store, backend.transport, now, report)
+    return notices.with_digest(digest)
+
+
+def _send_all(
+    inputs: Inputs,
+    alerts: Sequence[Alert],
+    store: StateStore,
+    transport: MailTransport,
+    now: datetime,
+    report: CycleReport,
+) -> None:
+    """Each alert: intent (committed) -> send -> result. Where the transport can tell after
+    a crash whether a message left (the outbox, Gmail), intents and results are committed
+    a batch at a time; SMTP, which cannot, goes one message at a time."""
+    ledger = store.ledger()
+    batch_size = max(1, int(getattr(transport, "batch_size", 1)))
+    todo = [
+        a
+        for a in alerts
+        if not (ledger.get(a.alert_id) and _went_out_after_all(a.alert_id, store, transport, now))
+    ]
+    for start in range(0, len(todo), batch_size):
+        _send_batch(inputs, todo[start : start + batch_size], store, transport, now, report)
+
+
+def _send_batch(
+    inputs: Inputs,
+    alerts: Sequence[Alert],
+    store: StateStore,
+    transport: MailTransport,
+    now: datetime,
+    report: CycleReport,
+) -> None:
+    from sync.mail import render_alert
+
+    cfg = inputs.cfg
+    ready: list[tuple[Alert, EmailMessage]] = []
+    for alert in alerts:
+        try:
+            message = render_alert(
+                alert,
+                templates_dir=cfg.mail.templates,
+                sender=cfg.mail.sender,
+                reply_to=cfg.mail.reply_to,
+                ward_name=cfg.ward.name,
+                now=now,
+            )
+        except MailError as e:
+            _record_failure(store, alert, str(e), now, report)
+            continue
+        ready.append((alert, message))
+    with store.transaction():
+        for alert, message in ready:
+            recipients = "; ".join(alert.to) + (f" (Cc: {'; '.join(alert.cc)})" if alert.cc else "")
+            store.record_intent(
+                alert.alert_id,
+                kind=str(alert.kind),
+                branch_code=alert.branch_code,
+                milestone_id=alert.milestone_id,
+                recipients=recipients,
+                subject=str(message["Subject"]),
+                now=now,
+            )
+    results: list[tuple[str, str]] = []  # (alert id, error or "")
+    for alert, message in ready:
+        try:
+            transport.send(alert.alert_id, message)
+        except MailError as e:
+            results.append((alert.alert_id, str(e) or "Lỗi gửi thư"))
+            log.warning("Không gửi được thông báo %s: %s", alert.alert_id, e)
+            continue
+        results.append((alert.alert_id, ""))
+    flush = getattr(transport, "flush", None)
+    if flush is not None:
+        flush()  # the messages are durable before the ledger says "sent"
+    with store.transaction():
+        for alert_id, error in results:
+            if error:
+                store.record_result(alert_id, "failed", now=now, error=error)
+                report.failed.append(alert_id)
+            else:
+                store.record_result(alert_id, "sent", now=now)
+                report.sent.append(alert_id)
+
+
+def _record_failure(
+    store: StateStore, alert: Alert, error: str, now: datetime, report: CycleReport
+) -> None:
+    with store.transaction():
+        store.record_intent(
+            alert.alert_id,
+            kind=str(alert.kind),
+            branch_code=alert.branch_code,
+            milestone_id=alert.milestone_id,
+            recipients="; ".join(alert.to),
+            subject="",
+            now=now,
+        )
+        store.record_result(alert.alert_id, "failed", now=now, error=error)
+    report.failed.append(alert.alert_id)
+    log.warning("Không tạo được thư %s: %s", alert.alert_id, error)
 
 
 def _went_out_after_all(
@@ -475,42 +879,9 @@ def _went_out_after_all(
     return False
 
 
-def _send(
-    alert: Alert,
-    inputs: Inputs,
-    store: StateStore,
-    transport: MailTransport,
-    now: datetime,
-    report: CycleReport,
-) -> None:
-    cfg = inputs.cfg
-    message = render_alert(
-        alert,
-        templates_dir=cfg.mail.templates,
-        sender=cfg.mail.sender,
-        reply_to=cfg.mail.reply_to,
-        ward_name=cfg.ward.name,
-        now=now,
-    )
-    recipients = "; ".join(alert.to) + (f" (Cc: {'; '.join(alert.cc)})" if alert.cc else "")
-    store.record_intent(
-        alert.alert_id,
-        kind=str(alert.kind),
-        branch_code=alert.branch_code,
-        milestone_id=alert.milestone_id,
-        recipients=recipients,
-        subject=str(message["Subject"]),
-        now=now,
-    )
-    try:
-        transport.send(alert.alert_id, message)
-    except MailError as e:
-        store.record_result(alert.alert_id, "failed", now=now, error=str(e))
-        report.failed.append(alert.alert_id)
-        log.warning("Không gửi được thông báo %s: %s", alert.alert_id, e)
-        return
-    store.record_result(alert.alert_id, "sent", now=now)
-    report.sent.append(alert.alert_id)
+# ---------------------------------------------------------------------------------------
+# 6. Writing the tabs
+# ---------------------------------------------------------------------------------------
 
 
 def _write_tables(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sync.errors import ConfigError, describe_validation_error
 from sync.model import BRANCH_COUNT_KEYS, SIX_CLEAR_KEYS, SourceKind
+from sync.yamlload import SAFE_LOADER
 
 FieldType = Literal[
     "text",  # short text / paragraph, kept as written (trimmed)
@@ -167,7 +168,7 @@ class FormMapping(_Strict):
 def load_mapping(path: Path) -> FormMapping:
     """Read and validate a mapping file; ConfigError names the file and the field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError as e:
         raise ConfigError([f"{path}: không tìm thấy tệp ánh xạ biểu mẫu"]) from e
     except yaml.YAMLError as e:

@@ -70,6 +70,7 @@ class RosterIndex:
                         table[k].add(b.code)
             self._branch_keys.append((key, table))
         self._branches = {b.code: b for b in roster.branches}
+        self._branch_memo: dict[str | None, BranchMatch] = {}
         self._members_by_name: dict[str, list[Member]] = defaultdict(list)
         self._sizes: dict[str, tuple[int, int]] = {}
         for m in roster.members:
@@ -89,6 +90,15 @@ class RosterIndex:
 
     def match_branch(self, text: str | None) -> BranchMatch:
         """Exact title comparison first, then folded, then folded without "Chi bộ"."""
+        # every response names its branch, in a few spellings per branch: match each once
+        found = self._branch_memo.get(text)
+        if found is None:
+            found = self._match_branch(text)
+            if len(self._branch_memo) < 1 << 16:
+                self._branch_memo[text] = found
+        return found
+
+    def _match_branch(self, text: str | None) -> BranchMatch:
         if text is None or not fold(text):
             return BranchMatch("unknown", reason="Chưa nhập tên chi bộ")
         for key, table in self._branch_keys:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Literal
 
 # ---------------------------------------------------------------------------
@@ -50,13 +51,29 @@ class Roster:
     members: tuple[Member, ...]
 
     def branch(self, code: str) -> Branch:
-        for b in self.branches:
-            if b.code == code:
-                return b
-        raise KeyError(code)
+        return self._branches[code]
 
     def members_of(self, branch_code: str) -> tuple[Member, ...]:
-        return tuple(m for m in self.members if m.branch_code == branch_code)
+        return self._members_by_branch.get(branch_code, ())
+
+    # indexes built on first use: a province asks for 3,000 branches among 100,000 members
+    @cached_property
+    def _branches(self) -> dict[str, Branch]:
+        out: dict[str, Branch] = {}
+        for b in self.branches:
+            out.setdefault(b.code, b)
+        return out
+
+    @cached_property
+    def _members_by_branch(self) -> dict[str, tuple[Member, ...]]:
+        out: dict[str, list[Member]] = {}
+        for m in self.members:
+            out.setdefault(m.branch_code, []).append(m)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def __getstate__(self) -> dict[str, object]:
+        # pickled without the indexes (they are rebuilt on use)
+        return {"branches": self.branches, "members": self.members}
 
 
 # ---------------------------------------------------------------------------
@@ -64,6 +81,38 @@ class Roster:
 # ---------------------------------------------------------------------------
 
 Answer = str | list[str]
+
+
+class RowAnswers(Mapping[str, Answer]):
+    """A table row's answers keyed by column title, without a dict per row: the titles are
+    shared by every row of the table (a province's export has 100,000 rows)."""
+
+    __slots__ = ("names", "cells", "_index")
+
+    def __init__(self, names: tuple[str, ...], cells: list[str], index: dict[str, int]) -> None:
+        self.names = names  # as many as cells
+        self.cells = cells
+        self._index = index  # title -> position, shared by every row
+
+    def __getitem__(self, key: str) -> Answer:
+        return self.cells[self._index[key]]
+
+    def get(self, key: str, default: Answer | None = None) -> Answer | None:  # type: ignore[override]
+        # asked for every bound column of every row: not the ABC's try/except get
+        i = self._index.get(key)
+        return default if i is None else self.cells[i]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (dict, (dict(self),))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -266,6 +266,19 @@ class _Context:
     def source_problem(self, column: str, reason: str, raw_value: str = "") -> None:
         self.problems.append(DataProblem(self.title, "", column, raw_value, reason))
 
+    @cached_property
+    def criteria(self) -> tuple[tuple[str, int, float, tuple[str, ...]], ...]:
+        """(field, criterion number, maximum, "not applicable" texts) of every criterion the
+        mapping binds and the rubric knows: read once, used for every score sheet."""
+        numbers = {c.number: c for c in self.rubric.criteria}
+        out = []
+        for fm in self.mapping.fields:
+            n = fm.criterion_number
+            if n is None or n not in numbers:
+                continue
+            out.append((fm.field, n, numbers[n].max, tuple(fm.not_applicable)))
+        return tuple(out)
+
 
 def _text_of(answer: Answer) -> str:
     if isinstance(answer, str):
@@ -301,14 +314,23 @@ def _unknown_choice(f: FieldMapping, effect: str) -> str:
     return f"Câu trả lời không khớp lựa chọn nào đã biết ({known}); {effect}"
 
 
+_INVISIBLE = "\u200b\ufeff"
+
+
 class _Row:
     """One response being read: typed accessors that record problems as they go."""
+
+    __slots__ = ("ctx", "raw", "binding", "branch_code", "_by_field", "_answers", "_skipped")
 
     def __init__(self, ctx: _Context, raw: RawResponse, binding: ColumnBinding) -> None:
         self.ctx = ctx
         self.raw = raw
         self.binding = binding
         self.branch_code = ""
+        # read for every field of the row: looked up once
+        self._by_field = binding._by_field
+        self._answers = raw.answers
+        self._skipped = ctx.skipped_fields
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -333,13 +355,18 @@ class _Row:
     def cell(self, name: str, row: str | None = None) -> tuple[BoundColumn, Answer] | None:
         """The first non-blank answer among the columns bound to the field: a question
         re-created in the form leaves older rows in one column, newer in the other."""
-        if name in self.ctx.skipped_fields:
+        if name in self._skipped:
             return None
-        for col in self.binding.for_field(name):
+        for col in self._by_field.get(name, ()):
             if row is not None and col.row != row:
                 continue
-            answer = self.raw.answers.get(col.key)
-            if answer is not None and not is_blank(_text_of(answer)):
+            answer = self._answers.get(col.key)
+            if answer is None:
+                continue
+            text = answer if isinstance(answer, str) else _text_of(answer)
+            stripped = text.strip()
+            # most answers start with a visible character: skip the full blank test
+            if stripped and (stripped[0] not in _INVISIBLE or not is_blank(stripped)):
                 return col, answer
         return None
 
@@ -647,11 +674,11 @@ def _score_sheet(row: _Row, at: datetime) -> ScoreSheet:
     if scorer is None:
         raise row.reject(column, hit[1], _unknown_choice(f, NOT_USED))
     criteria: dict[int, CriterionValue] = {}
-    for fm in ctx.mapping.fields:
-        n = fm.criterion_number
-        if n is None or fm.field in ctx.skipped_fields:
+    skipped = ctx.skipped_fields
+    for name, n, maximum, not_applicable in ctx.criteria:
+        if name in skipped:
             continue
-        value_n = row.score(fm.field, ctx.rubric.criterion(n).max, fm.not_applicable)
+        value_n = row.score(name, maximum, not_applicable)
         if value_n is not None:
             criteria[n] = value_n
     return ScoreSheet(
@@ -827,6 +854,123 @@ def _quiet_date(row: _Row, name: str) -> date | None:
         return None
 
 
+def branch_reader(
+    mapping: FormMapping, keys: Sequence[str], roster: Roster
+) -> Callable[[RawResponse], str]:
+    """The roster branch a form A table row names ("" when none matches): what the shrink
+    guard needs to see a branch losing its only report, without normalising the row."""
+    binding = bind_columns(mapping, keys)
+    columns = binding.for_field("branch")
+    index = RosterIndex(roster)
+
+    def branch_of(raw: RawResponse) -> str:
+        for col in columns:
+            answer = raw.answers.get(col.key)
+            if answer is not None and not is_blank(_text_of(answer)):
+                return index.match_branch(_text_of(answer)).code
+        return ""
+
+    return branch_of
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of the installed code (the ``sync`` and ``scoring`` packages): a new version
+    never trusts what an older one cached (normalised responses, the last evaluation)."""
+    import hashlib
+    from pathlib import Path
+
+    import scoring
+
+    h = hashlib.sha256()
+    for root in (Path(__file__).parent, Path(scoring.__file__).parent):
+        for path in sorted(root.rglob("*.py")):
+            h.update(path.relative_to(root.parent).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+class SourceNormalizer:
+    """Normalises the responses of one source one at a time, so a cycle can normalise only
+    what changed (the rest comes from the state's cache) and never hold every response.
+
+    ``bind`` the column titles (tables) and the question ids (Forms API) first; the
+    source-level problems (unmapped or missing columns, mapping vs rubric) are in
+    ``source_problems``; ``row`` gives one response's record (or None) and its problems.
+    Pure: no I/O, no clock.
+    """
+
+    def __init__(
+        self,
+        source: SourceConfig,
+        mapping: FormMapping,
+        rubric: Rubric,
+        roster: Roster,
+        *,
+        year: int,
+        tz: ZoneInfo,
+        index: RosterIndex | None = None,
+    ) -> None:
+        self.ctx = _Context(
+            source=source,
+            mapping=mapping,
+            rubric=rubric,
+            roster=roster,
+            index=index or RosterIndex(roster),
+            year=year,
+            tz=tz,
+            title=source.title or mapping.title,
+        )
+        _check_mapping_against_rubric(self.ctx)
+        self._build = _BUILDERS[mapping.kind]
+        self._bindings: dict[str, ColumnBinding | None] = {}  # None: not usable
+        self._source_problems: list[DataProblem] = list(self.ctx.problems)
+        self.ctx.problems = []
+        self.unmapped_columns: list[str] = []
+
+    @property
+    def source_problems(self) -> tuple[DataProblem, ...]:
+        return tuple(self._source_problems)
+
+    def bind(
+        self,
+        keyed_by: str,
+        keys: Sequence[str],
+        question_titles: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Bind the answers' keys of one kind; False when the source cannot be used."""
+        if keyed_by == "title":
+            binding = bind_columns(self.ctx.mapping, keys)
+        else:
+            ids = list(dict.fromkeys([*(question_titles or {}), *keys]))
+            binding = bind_question_ids(self.ctx.mapping, ids, question_titles)
+        self.unmapped_columns += [t for t in binding.unmapped if t not in self.unmapped_columns]
+        usable = _usable(self.ctx, binding, table=keyed_by == "title")
+        self._source_problems += self.ctx.problems
+        self.ctx.problems = []
+        self._bindings[keyed_by] = binding if usable else None
+        return usable
+
+    def usable(self, keyed_by: str) -> bool:
+        return self._bindings.get(keyed_by) is not None
+
+    def row(self, raw: RawResponse) -> tuple[Record | None, tuple[DataProblem, ...]]:
+        """One response: its record (None when not used) and every problem in it."""
+        binding = self._bindings.get(raw.keyed_by)
+        if binding is None:
+            return None, ()
+        ctx = self.ctx
+        ctx.problems = []
+        row = _Row(ctx, raw, binding)
+        try:
+            record: Record | None = self._build(row, _timestamp(row, ctx))
+        except _Rejected:
+            record = None
+        problems = tuple(ctx.problems)
+        ctx.problems = []
+        return record, problems
+
+
 def normalize_source(
     source: SourceConfig,
     mapping: FormMapping,
@@ -841,45 +985,25 @@ def normalize_source(
 ) -> NormalizedSource:
     """Every acceptable submission of one source as a record (history included), and a
     DataProblem for every answer not used. Pure: no I/O, no clock."""
-    ctx = _Context(
-        source=source,
-        mapping=mapping,
-        rubric=rubric,
-        roster=roster,
-        index=index or RosterIndex(roster),
-        year=year,
-        tz=tz,
-        title=source.title or mapping.title,
-    )
-    _check_mapping_against_rubric(ctx)
-    build = _BUILDERS[mapping.kind]
-    records: list[Record] = []
-    unmapped: list[str] = []
+    n = SourceNormalizer(source, mapping, rubric, roster, year=year, tz=tz, index=index)
     by_title = [r for r in raws if r.keyed_by == "title"]
     by_id = [r for r in raws if r.keyed_by == "question_id"]
-    groups: list[tuple[list[RawResponse], ColumnBinding, bool]] = []
     if by_title:
-        headers = list(dict.fromkeys(k for r in by_title for k in r.answers))
-        groups.append((by_title, bind_columns(mapping, headers), True))
+        n.bind("title", list(dict.fromkeys(k for r in by_title for k in r.answers)))
     if by_id:
-        ids = list(
-            dict.fromkeys([*(question_titles or {}), *(k for r in by_id for k in r.answers)])
-        )
-        groups.append((by_id, bind_question_ids(mapping, ids, question_titles), False))
-    for group, binding, table in groups:
-        unmapped += [t for t in binding.unmapped if t not in unmapped]
-        if not _usable(ctx, binding, table=table):
-            continue
+        n.bind("question_id", [k for r in by_id for k in r.answers], question_titles)
+    records: list[Record] = []
+    problems: list[DataProblem] = []
+    for group in (by_title, by_id):
         for raw in group:
-            row = _Row(ctx, raw, binding)
-            try:
-                records.append(build(row, _timestamp(row, ctx)))
-            except _Rejected:
-                continue
+            record, found = n.row(raw)
+            problems += found
+            if record is not None:
+                records.append(record)
     return NormalizedSource(
         source_id=source.id,
         kind=mapping.kind,
         records=tuple(records),
-        problems=tuple(ctx.problems),
-        unmapped_columns=tuple(unmapped),
+        problems=(*n.source_problems, *problems),
+        unmapped_columns=tuple(n.unmapped_columns),
     )

@@ -17,7 +17,9 @@ from typing import NamedTuple
 
 from sync.errors import ConfigError
 from sync.model import Branch, Member, Roster
-from sync.sources.files import SourceError, read_table
+from sync.ports import Probe, SourceError
+from sync.sources.files import read_table
+from sync.sources.probe import probe_files
 from sync.text import clean_spaces, fold, normalize_title
 
 # canonical column -> accepted header titles (compared with normalize_title)
@@ -211,3 +213,33 @@ def _load_members(table: RosterTable, branch_codes: set[str], problems: list[str
             )
         )
     return out
+
+
+class FileRoster:
+    """The roster from a branch file and a member file (``sync.ports.RosterSource``)."""
+
+    def __init__(self, branches_path: Path, members_path: Path) -> None:
+        self.branches_path = Path(branches_path)
+        self.members_path = Path(members_path)
+        self.label = f"{self.branches_path.name}, {self.members_path.name}"
+
+    def probe(self, previous: Probe | None) -> Probe | None:
+        return probe_files((self.branches_path, self.members_path), previous)
+
+    def load(self) -> Roster:
+        return load_roster(self.branches_path, self.members_path)
+
+
+class StaticRoster:
+    """A roster already in memory (tests, `kns check`)."""
+
+    label = "roster"
+
+    def __init__(self, roster: Roster) -> None:
+        self.roster = roster
+
+    def probe(self, previous: Probe | None) -> Probe | None:
+        return None
+
+    def load(self) -> Roster:
+        return self.roster

@@ -76,8 +76,14 @@ LEDGER_STATUS_LABELS: Mapping[str, str] = {
 
 
 def table_hash(table: Table) -> str:
-    """What a destination compares to skip rewriting an unchanged tab (stamp excluded)."""
-    return hashlib.sha256(repr(table.content_key()).encode("utf-8")).hexdigest()
+    """What a destination compares to skip rewriting an unchanged tab (stamp excluded).
+    Row by row: a province's member tab is never one giant string."""
+    h = hashlib.sha256()
+    h.update(repr((table.name, table.columns, tuple(sorted(table.highlight_rows)))).encode())
+    for row in table.rows:
+        h.update(repr(row).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
 
 
 def tab_names(year: int) -> tuple[str, ...]:

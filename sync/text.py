@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import lru_cache, wraps
 
 _SPACES = re.compile(r"\s+")
 _QUOTES = str.maketrans(
@@ -35,12 +37,32 @@ _QUOTES = str.maketrans(
 _EDGE = " \t\r\n*:.;,-–—?!\"'()[]"
 
 
+# Answers repeat (choice texts, branch names, a member's name in every form): the three
+# comparisons below are memoised by their input. Bounded, so memory does not grow with the
+# ward; long free text is not worth keeping.
+_MEMO = 1 << 16
+_MEMO_MAX_LEN = 300
+
+
+def _memoised(fn: Callable[[str], str]) -> Callable[[str], str]:
+    cached = lru_cache(maxsize=_MEMO)(fn)
+
+    @wraps(fn)
+    def wrapper(s: str) -> str:
+        return cached(s) if len(s) <= _MEMO_MAX_LEN else fn(s)
+
+    wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return wrapper
+
+
+@_memoised
 def clean_spaces(s: str) -> str:
     """NFC, no zero-width/BOM chars, straight quotes, single spaces, trimmed."""
     s = unicodedata.normalize("NFC", s).translate(_QUOTES)
     return _SPACES.sub(" ", s).strip()
 
 
+@_memoised
 def normalize_title(s: str) -> str:
     """Key for comparing question titles and choice texts (diacritics kept)."""
     s = clean_spaces(s).casefold()
@@ -64,6 +86,7 @@ def _strip_edges(s: str) -> str:
     return s[start:end].strip()
 
 
+@_memoised
 def fold(s: str) -> str:
     """Key for comparing names: no diacritics, đ -> d, case-insensitive, single spaces."""
     s = clean_spaces(s).casefold().replace("đ", "d")

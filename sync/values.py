@@ -14,13 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from sync.model import NOT_APPLICABLE, CriterionValue
 from sync.text import clean_spaces, fold, normalize_title
 
 Locale = Literal["vi", "en"]
+T = TypeVar("T")
 
 
 class BadValue(ValueError):
@@ -62,6 +63,25 @@ def parse_date(text: str, locale: Locale) -> date:
 
     ``/``, ``-`` and ``.`` are all accepted as separators.
     """
+    return _unwrap(_parse_date_memo(text, locale))
+
+
+@lru_cache(maxsize=1 << 15)
+def _parse_date_memo(text: str, locale: Locale) -> date | BadValue:
+    # birth dates and session dates repeat across forms: parse each text once
+    try:
+        return _parse_date(text, locale)
+    except BadValue as e:
+        return e
+
+
+def _unwrap(got: T | BadValue) -> T:
+    if isinstance(got, BadValue):
+        raise BadValue(got.reason)
+    return got
+
+
+def _parse_date(text: str, locale: Locale) -> date:
     s = _MIDNIGHT.sub("", clean_spaces(text))
     m = _ISO_DATE.match(s)
     if m:
@@ -240,6 +260,21 @@ def _fmt(x: float) -> str:
 
 def parse_score(text: str, maximum: float, not_applicable: Sequence[str] = ()) -> CriterionValue:
     """A Biểu mẫu 02 criterion: 0..maximum, ``15/15``, words, or a "not applicable" text."""
+    return _unwrap(_parse_score_memo(text, maximum, tuple(not_applicable)))
+
+
+@lru_cache(maxsize=1 << 14)
+def _parse_score_memo(
+    text: str, maximum: float, not_applicable: tuple[str, ...]
+) -> CriterionValue | BadValue:
+    # a dropdown offers a dozen scores: 13 criteria x 200,000 sheets are a few texts
+    try:
+        return _parse_score(text, maximum, not_applicable)
+    except BadValue as e:
+        return e
+
+
+def _parse_score(text: str, maximum: float, not_applicable: Sequence[str]) -> CriterionValue:
     s = clean_spaces(text)
     if _NUMBER.match(s):  # the dropdown's plain numbers: the common case, kept fast
         return _in_range(float(s.replace(",", ".")), maximum)
@@ -337,6 +372,27 @@ def split_checkboxes(
     choices: Sequence[str],
     aliases: Mapping[str, str] | None = None,
 ) -> CheckboxAnswer:
+    """Known choices in a checkbox answer (see ``_split_checkboxes``)."""
+    pairs = tuple((aliases or {}).items())
+    if isinstance(answer, str):
+        if len(answer) <= 2000:  # the same few combinations of ticks repeat a lot
+            return _split_memo(answer, tuple(choices), pairs)
+        return _split_checkboxes(answer, tuple(choices), pairs)
+    return _split_checkboxes(tuple(answer), tuple(choices), pairs)
+
+
+@lru_cache(maxsize=1 << 15)
+def _split_memo(
+    answer: str, choices: tuple[str, ...], aliases: tuple[tuple[str, str], ...]
+) -> CheckboxAnswer:
+    return _split_checkboxes(answer, choices, aliases)
+
+
+def _split_checkboxes(
+    answer: str | tuple[str, ...],
+    choices: tuple[str, ...],
+    alias_pairs: tuple[tuple[str, str], ...],
+) -> CheckboxAnswer:
     """Known choices in a checkbox answer.
 
     A CSV cell joins the choices with ", " and choices contain commas themselves, so the
@@ -344,6 +400,7 @@ def split_checkboxes(
     first. Text between known choices (or after them) is reported as unknown. A list (the
     Forms API) is matched element by element.
     """
+    aliases = dict(alias_pairs)
     picked: set[str] = set()
     unknown: list[str] = []
     if not isinstance(answer, str):

@@ -477,17 +477,71 @@ def test_digest_on_its_weekday_lists_the_late_branches():
     ctx = d.context
     assert ctx["late_count"] == 2 and ctx["branch_count"] == 3
     assert (ctx["week_start"], ctx["week_end"]) == ("30/11/2026", "06/12/2026")
+    assert ctx["as_of"] == "30/11/2026" and ctx["summarised"] is False
     cb01, cb10 = ctx["late_branches"]  # type: ignore[misc]
     assert cb01["branch_code"] == "CB01" and cb10["branch_code"] == "CB10"
     assert cb01["secretary_name"] == "Nguyễn Văn An"
     assert [m["title"] for m in cb01["milestones"]] == ["Gửi báo cáo kết quả về Đảng ủy phường"]
     assert cb01["milestones"][0]["days_overdue"] == 10
-    # the latest *sent* notice: the failed one does not count, the digest is not a notice
-    assert cb01["last_notice_at"] == "23/11/2026 08:05"
-    assert cb01["last_notice_kind"] == "Thông báo quá hạn"
     assert [m["milestone_id"] for m in cb10["milestones"]] == ["ke_hoach", "bao_cao"]
     assert cb10["max_days_overdue"] == (now.date() - PLAN_DUE).days
+    # the digest is built after this cycle's notices: it reports the ones going out now
+    # (CB01's second overdue notice, retried after its failure; CB10's second one)
+    assert ids(p.due[:-1]) == ["bao_cao:CB01:overdue:2", "bao_cao:CB10:overdue:2"]
+    assert cb01["last_notice_at"] == "30/11/2026"
+    assert cb01["last_notice_kind"] == "Thông báo quá hạn"
+    assert cb10["last_notice_at"] == "30/11/2026"
+
+
+def test_digest_reports_the_day_of_the_last_notice_actually_sent():
+    # before the send window: nothing goes out now, so the digest (waiting for the window)
+    # reads the ledger as it is; a failed send does not count, the digest is not a notice
+    now = local("2026-11-30T06:00")
+    ledger = ledger_of(
+        entry("bao_cao:CB01:reminder:2d", "sent", local("2026-11-18T08:00")),
+        entry("bao_cao:CB01:overdue:1", "sent", local("2026-11-23T08:05")),
+        entry("bao_cao:CB01:overdue:2", "failed", local("2026-11-30T07:45")),
+        entry("digest:2026-W48", "sent", local("2026-11-23T08:10")),
+    )
+    p = plan(now, late_statuses(now), ledger, digest_weekday=0)
+    assert p.due == ()
+    d = digest_of(p)
+    assert d is not None and d in p.waiting
+    cb01, cb10 = d.context["late_branches"]  # type: ignore[misc]
+    assert cb01["last_notice_at"] == "23/11/2026"  # the day, not the minute
+    assert cb01["last_notice_kind"] == "Thông báo quá hạn"
     assert cb10["last_notice_at"] == "" and cb10["last_notice_kind"] == ""
+
+
+def test_digest_of_many_late_branches_summarises_and_points_to_the_summary():
+    now = local("2026-11-30T08:00")
+    branches = tuple(
+        Branch(code=f"CB{i:03d}", name=f"Chi bộ số {i}", secretary_email=f"b{i}@x.vn")
+        for i in range(1, 121)
+    )
+    statuses = [
+        status(
+            b.code,
+            ms("ke_hoach", b.code, PLAN_DUE, now.date(), done=i % 3 != 0),
+            ms("bao_cao", b.code, DUE, now.date()),
+        )
+        for i, b in enumerate(branches)
+    ]
+    cfg = make_cfg(digest_weekday=0, digest_max_branches=30)
+    p = plan_alerts(cfg, Roster(branches, ()), statuses, {}, now)
+    d = digest_of(p)
+    assert d is not None
+    ctx = d.context
+    assert ctx["late_count"] == 120 and ctx["summarised"] is True
+    assert ctx["shown_count"] == 30 and len(ctx["late_branches"]) == 30  # type: ignore[arg-type]
+    # the longest overdue are the ones shown: those also late with their plan (40 of them)
+    shown = ctx["late_branches"]
+    assert all(len(b["milestones"]) == 2 for b in shown)  # type: ignore[index, union-attr]
+    assert ctx["milestone_counts"] == [
+        {"milestone_id": "ke_hoach", "title": cfg.milestones[0].title, "late_count": 40},
+        {"milestone_id": "bao_cao", "title": cfg.milestones[1].title, "late_count": 120},
+    ]
+    assert ctx["summary_location"] == "tệp out.xlsx"
 
 
 def test_digest_not_before_its_weekday():

@@ -21,9 +21,9 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from sync.backend import make_backend
+from sync.backend import embedded_backend, load_inputs, make_backend
 from sync.config import load_config
-from sync.cycle import CycleReport, embedded_backend, load_inputs, run_cycle
+from sync.cycle import CycleReport, run_cycle
 from sync.sources.files import read_table
 from sync.state import StateStore
 from sync.tables import tab_names

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
-from sync.cycle import embedded_backend, load_inputs, run_cycle
+from sync.cycle import run_cycle
 from sync.state import StateStore
 
 ROOT = Path(__file__).resolve().parent.parent

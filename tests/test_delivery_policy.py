@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from sync.backend import embedded_backend, load_inputs
 from sync.config import SmtpConfig, load_config
-from sync.cycle import embedded_backend, load_inputs, run_cycle, settle_intents
+from sync.cycle import run_cycle, settle_intents
 from sync.outputs.smtp import SmtpTransport
 from sync.state import StateStore
 

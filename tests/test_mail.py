@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from sync.alerts import alert_code, plan_alerts
+from sync.alerts import alert_code, plan_alerts, plan_digest
 from sync.mail import BLOCKS, MailError, render_alert
 from sync.model import Alert, AlertKind, Roster
 from sync.outputs.outbox import OutboxTransport, eml_name
@@ -173,11 +173,37 @@ def test_digest_lists_the_late_branches():
     assert "1. CB01 - Chi bộ Văn phòng Đảng ủy" in text
     assert "Bí thư: Nguyễn Văn An" in text
     assert "- Gửi báo cáo kết quả về Đảng ủy phường: hạn 20/11/2026, quá hạn 17 ngày" in text
-    assert "Thông báo gần nhất đã gửi: 30/11/2026 08:01 (Thông báo quá hạn)" in text
+    # the digest reports the notices of its own cycle (CB01's escalation goes out now)
+    assert (
+        "Thông báo gần nhất đã gửi: 07/12/2026 (Thông báo quá hạn (đồng gửi Ủy viên phụ trách))"
+        in text
+    )
     assert "2. CB10 - Chi bộ Công an phường" in text
-    assert "Thông báo gần nhất đã gửi: chưa có" in text
     assert "Chi bộ Khu phố Hòa Bình" not in text  # CB02 is on time
     assert "<table" in html and "Chi bộ Công an phường" in html
+
+
+def test_digest_says_when_a_late_branch_had_no_notice_yet():
+    # the digest alone (planned from a ledger without any notice to CB10)
+    statuses = late_statuses(NOW)
+    p = plan_digest(make_cfg(digest_weekday=0), ROSTER, statuses, {}, NOW)
+    (digest,) = p.due
+    text, html = parts(render(digest))
+    assert text.count("Thông báo gần nhất đã gửi: chưa có") == 2
+    assert "chưa có" in html
+
+
+def test_digest_over_its_size_summarises_and_points_to_the_summary():
+    statuses = late_statuses(NOW)
+    cfg = make_cfg(digest_weekday=0, digest_max_branches=1)
+    p = plan_digest(cfg, ROSTER, statuses, {}, NOW)
+    (digest,) = p.due
+    text, html = parts(render(digest))
+    assert "Danh sách dưới đây chỉ gồm 1 chi bộ quá hạn lâu nhất" in text
+    assert "danh sách đầy đủ 2 chi bộ xem tại tab \"Quá hạn\"" in text
+    assert "- Gửi báo cáo kết quả về Đảng ủy phường: 2 chi bộ quá hạn" in text
+    assert "2. " not in text  # one branch listed
+    assert "chi bộ quá hạn lâu nhất" in html
 
 
 def test_empty_digest_renders():

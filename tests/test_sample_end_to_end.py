@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
-from sync.cycle import embedded_backend, load_inputs, run_cycle
+from sync.cycle import run_cycle
 from sync.sample_ward import generate
 from sync.state import StateStore
 from sync.text import normalize_title

@@ -20,7 +20,7 @@ from sync.google.apis import GoogleApiError, GoogleApis
 from sync.mapping import REQUIRED_FIELDS, FieldMapping, FormMapping
 from sync.model import DataProblem, RawResponse
 from sync.normalize import bind_question_ids
-from sync.sources.files import FetchResult, SourceError
+from sync.ports import FetchResult, SourceError
 from sync.text import clean_spaces
 from sync.values import BadValue, match_choice, parse_score
 
@@ -381,6 +381,8 @@ class FormsSource:
         return FetchResult(
             responses=responses,
             complete=full,
+            # the form's own list of responses: one missing from it was deleted on the form
+            authoritative=full,
             cursor=FormsCursor(newest, last_full).dumps(),
             question_titles=question_titles(form),
             problems=tuple(

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 
 from sync.alerts import alert_code
 from sync.google.apis import SCOPE_REASONS, GoogleApiError, GoogleApis
-from sync.mail import MailError
+from sync.ports import MailError
 
 log = logging.getLogger("kns")
 
@@ -30,6 +30,10 @@ CONFIRM_DELAYS: tuple[float, ...] = (3.0,)
 class GmailTransport:
     """Implements ``sync.mail.MailTransport`` for the mailbox ``user_id`` ("me": the
     signed-in user, or the mailbox a service account acts for by delegation)."""
+
+    # after a crash the Sent folder tells whether each intent left: a cycle may record a
+    # few intents before sending them (fewer ledger transactions)
+    batch_size = 20
 
     def __init__(
         self,

@@ -6,6 +6,7 @@ from sync.errors import ConfigError
 from sync.google.apis import GoogleApiError, GoogleApis
 from sync.google.sheet_source import a1_tab, sheet_error, values_as_table
 from sync.model import Roster
+from sync.ports import Probe
 from sync.roster import RosterTable, roster_from_tables
 
 
@@ -62,3 +63,25 @@ def _reason(
         + ", ".join(f"'{t}'" for t in missing)
         + " (kiểm tra roster.branches_tab, roster.members_tab)"
     )
+
+
+class SheetRoster:
+    """The roster from two tabs of a spreadsheet (``sync.ports.RosterSource``): one
+    ``values.batchGet`` per load; no probe (only reading the tabs can tell)."""
+
+    def __init__(
+        self, apis: GoogleApis, spreadsheet_id: str, branches_tab: str, members_tab: str
+    ) -> None:
+        self.apis = apis
+        self.spreadsheet_id = spreadsheet_id
+        self.branches_tab = branches_tab
+        self.members_tab = members_tab
+        self.label = tab_label(spreadsheet_id, f"{branches_tab}', '{members_tab}")
+
+    def probe(self, previous: Probe | None) -> Probe | None:
+        return None
+
+    def load(self) -> Roster:
+        return load_roster_from_sheet(
+            self.apis, self.spreadsheet_id, self.branches_tab, self.members_tab
+        )

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sync.google.apis import GoogleApiError, GoogleApis
-from sync.sources.files import FetchResult, SourceError, table_to_responses
+from sync.ports import FetchResult, SourceError
+from sync.sources.files import table_to_responses
 
 WHOLE_FIRST_TAB = "A:ZZZ"  # A1 without a sheet name: the first tab
 

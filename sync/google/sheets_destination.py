@@ -142,6 +142,13 @@ class SheetsDestination:
             remembered[name + EXTENT_SUFFIX] = f"{p.extent[0]},{p.extent[1]}"
         return remembered
 
+    def intact(self, previous: Mapping[str, str]) -> bool:
+        """Whether every tab written last time is still there (one metadata read): a tab a
+        user deleted by mistake is written again by the next cycle, even an idle one."""
+        tabs, _ = self._read_tabs()
+        written = [k for k in previous if not k.endswith((LAYOUT_SUFFIX, EXTENT_SUFFIX))]
+        return all(name in tabs for name in written)
+
     # -- calls ---------------------------------------------------------------------------
 
     def _call(self, fn: Callable[[HTTPClient], Any]) -> Any:

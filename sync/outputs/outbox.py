@@ -1,9 +1,10 @@
 """The offline mail transport: one .eml file per alert in a folder.
 
-A file appears whole or not at all (temporary file in the same folder, fsync, os.replace,
-fsync of the folder), so after a crash "the file exists" means "the message was sent".
-The file name comes from the alert id, so sending the same alert again overwrites the same
-file with the same bytes.
+A file appears whole or not at all (temporary file in the same folder, fsync, os.replace),
+so after a crash "the file exists" means "the message was sent". The folder is fsynced once
+per batch (``flush``), before the ledger records the batch as sent. The file name comes from
+the alert id, so sending the same alert again overwrites the same file with the same bytes.
+The folder is private (0700 when created here; each file 0600): messages name members.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 
-from sync.mail import MailError
+from sync.fsutil import private_dir, remove_stale
+from sync.ports import MailError
 
+TEMP_PREFIX, TEMP_SUFFIX = ".kns-", ".tmp"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _NAME_MAX = 120
 
@@ -34,8 +37,13 @@ def eml_name(alert_id: str) -> str:
 class OutboxTransport:
     """Writes each message to ``<folder>/<eml_name(alert_id)>``."""
 
+    # was_sent() tells exactly after a crash, so a cycle may record a batch of intents
+    # before sending them (one ledger transaction and one folder fsync per batch)
+    batch_size = 100
+
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        self._unflushed = False
 
     def path_for(self, alert_id: str) -> Path:
         return self.folder / eml_name(alert_id)
@@ -47,8 +55,8 @@ class OutboxTransport:
         except (TypeError, ValueError, UnicodeError) as e:
             raise MailError(f"Không tạo được nội dung thư {alert_id}: {e}") from e
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".kns-", suffix=".tmp")
+            private_dir(self.folder)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
         except OSError as e:
             raise MailError(f"Không tạo được tệp thư trong thư mục {self.folder}: {e}") from e
         try:
@@ -61,10 +69,21 @@ class OutboxTransport:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise MailError(f"Không ghi được tệp thư {target}: {e}") from e
-        _fsync_dir(self.folder)
+        self._unflushed = True
+
+    def flush(self) -> None:
+        """Make the renames of the files written since the last flush durable."""
+        if self._unflushed:
+            _fsync_dir(self.folder)
+            self._unflushed = False
 
     def was_sent(self, alert_id: str) -> bool | None:
         return self.path_for(alert_id).is_file()
+
+    def cleanup(self) -> list[Path]:
+        """Temporary files a process killed in the middle of a write left behind (the
+        caller holds the ward's lock: no write of ours is under way)."""
+        return remove_stale(self.folder, f"{TEMP_PREFIX}*{TEMP_SUFFIX}")
 
 
 def _fsync_dir(folder: Path) -> None:

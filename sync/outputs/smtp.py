@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 
 from sync.config import SmtpConfig
-from sync.mail import MailError
+from sync.ports import MailError
 
 log = logging.getLogger(__name__)
 
