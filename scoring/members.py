@@ -6,7 +6,8 @@ The committee's score ("Cấp ủy chấm") classifies; the self score stays vis
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 from scoring.registration import evaluate_registration
 from scoring.rubric import Criterion, Rubric
@@ -15,6 +16,7 @@ from sync.model import (
     LearningRecord,
     MemberResult,
     Registration,
+    RegistrationResult,
     Roster,
     Scorer,
     ScoreSheet,
@@ -63,6 +65,59 @@ def sheet_total(
     return math.fsum(points.values()), points, tuple(missing)
 
 
+class Points(Mapping[int, float]):
+    """A committee sheet's points per criterion, as a mapping over two tuples (the rubric's
+    criterion numbers, shared by every member, and this member's points): a province holds
+    100,000 of them."""
+
+    __slots__ = ("numbers", "values")
+
+    def __init__(self, numbers: tuple[int, ...], values: tuple[float, ...]) -> None:
+        self.numbers = numbers
+        self.values = values
+
+    def __getitem__(self, key: int) -> float:
+        try:
+            return self.values[self.numbers.index(key)]
+        except ValueError:
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.numbers)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+@dataclass(frozen=True, slots=True)
+class SheetScore:
+    """What a member's results need of one score sheet."""
+
+    total: float
+    points: Mapping[int, float]
+    missing: tuple[int, ...]
+
+
+def score_sheet(
+    rubric: Rubric, sheet: ScoreSheet, floats: dict[float, float] | None = None
+) -> SheetScore:
+    """``sheet_total`` in the compact form members' results keep (``floats``: a table that
+    makes equal points one object)."""
+    total, points, missing = sheet_total(rubric, sheet)
+    numbers = tuple(points)
+    values = tuple(points.values())
+    if floats is not None:
+        numbers = _NUMBERS.setdefault(numbers, numbers)
+        values = tuple(floats.setdefault(v, v) for v in values)
+    return SheetScore(total, Points(numbers, values), missing)
+
+
+_NUMBERS: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+
 def member_results(
     rubric: Rubric,
     roster: Roster,
@@ -75,36 +130,50 @@ def member_results(
     The inputs are already reduced to the latest record per member (and per scorer).
     The member's branch is the roster's, whatever branch the member typed on a form.
     """
+    return results_of(
+        rubric,
+        roster,
+        {code: evaluate_registration(rubric, reg) for code, reg in registrations.items()},
+        {m: sheet_total(rubric, s)[0] for (m, who), s in sheets.items() if who is Scorer.SELF},
+        {m: score_sheet(rubric, s) for (m, who), s in sheets.items() if who is Scorer.COMMITTEE},
+        {code: (r.lessons_completed, r.passed) for code, r in learning.items()},
+    )
+
+
+def results_of(
+    rubric: Rubric,
+    roster: Roster,
+    registrations: Mapping[str, RegistrationResult],
+    self_totals: Mapping[str, float],
+    committee: Mapping[str, SheetScore],
+    learning: Mapping[str, tuple[int | None, bool | None]],
+) -> tuple[MemberResult, ...]:
+    """One result per roster member, in roster order, from what was kept of each member's
+    latest registration, self score, committee score and learning record."""
     out: list[MemberResult] = []
     for member in roster.members:
-        reg = registrations.get(member.code)
-        own = sheets.get((member.code, Scorer.SELF))
-        committee = sheets.get((member.code, Scorer.COMMITTEE))
-        self_total = sheet_total(rubric, own)[0] if own is not None else None
-        committee_total: float | None = None
-        committee_points: dict[int, float] = {}
-        missing: tuple[int, ...] = ()
-        if committee is not None:
-            committee_total, committee_points, missing = sheet_total(rubric, committee)
+        self_total = self_totals.get(member.code)
+        scored = committee.get(member.code)
+        committee_total = scored.total if scored is not None else None
         learned = learning.get(member.code)
         out.append(
             MemberResult(
                 member_code=member.code,
                 branch_code=member.branch_code,
-                registration=evaluate_registration(rubric, reg) if reg is not None else None,
+                registration=registrations.get(member.code),
                 self_total=self_total,
                 committee_total=committee_total,
                 band=rubric.band_for(committee_total) if committee_total is not None else None,
-                pending=own is not None and committee is None,
+                pending=self_total is not None and scored is None,
                 gap_flag=(
                     self_total is not None
                     and committee_total is not None
                     and abs(self_total - committee_total) >= rubric.gap_review_threshold - _EPS
                 ),
-                missing_committee_criteria=missing,
-                committee_criteria=committee_points,
-                learning_lessons=learned.lessons_completed if learned is not None else None,
-                learning_passed=learned.passed if learned is not None else None,
+                missing_committee_criteria=scored.missing if scored is not None else (),
+                committee_criteria=scored.points if scored is not None else {},
+                learning_lessons=learned[0] if learned is not None else None,
+                learning_passed=learned[1] if learned is not None else None,
             )
         )
     return tuple(out)

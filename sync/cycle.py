@@ -49,6 +49,7 @@ from sync.evaluation import (
     evaluate,
     evaluate_tally,
     roster_digest,
+    summarize,
     unaddressable_problems,
     without_repeats,
 )
@@ -639,7 +640,7 @@ def _evaluate(
 
     cfg = inputs.cfg
     index = RosterIndex(roster)
-    tally = Tally()
+    tally = Tally(inputs.rubric)
     problems: list[DataProblem] = list(read.problems)
     for s in cfg.sources:
         normalizer = SourceNormalizer(
@@ -674,19 +675,21 @@ def _evaluate(
             store.reset_norms(s.id, context)
             use_cache = True
         fresh: list[tuple[int, bytes, bytes]] = []
+        rubric = inputs.rubric
         for row in _rows(store, s.id, pending):
             if use_cache and row.norm is not None:
-                record, found = decode_norm(row.norm, s.id, vocab)
+                summary, found = decode_norm(row.norm, s.id, vocab)
             else:
                 raw = store.decode(s.id, row.response_id, row.raw)
                 record, found = normalizer.row(raw)
+                summary = summarize(record, rubric) if record is not None else None
                 if not dry_run:
-                    fresh.append((row.answer_id, row.hash, encode_norm(record, found, vocab)))
+                    fresh.append((row.answer_id, row.hash, encode_norm(summary, found, vocab)))
                     if len(fresh) >= NORM_BATCH:
                         store.save_norms(s.id, fresh)
                         fresh = []
-            if record is not None:
-                tally.add(record)
+            if summary is not None:
+                tally.add_summary(summary)
             if found:
                 problems += found
         if fresh:
@@ -819,7 +822,7 @@ def _send_batch(
                 branch_code=alert.branch_code,
                 milestone_id=alert.milestone_id,
                 recipients=recipients,
-                subject=str(message["Subject"]),
+                subject=getattr(message, "subject_text", "") or str(message["Subject"]),
                 now=now,
             )
     results: list[tuple[str, str]] = []  # (alert id, error or "")

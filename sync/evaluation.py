@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import astuple, dataclass, field
-from datetime import date, datetime
+from dataclasses import astuple, dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from scoring.branches import branch_statuses_from
 from scoring.kpis import ward_kpis
-from scoring.members import member_results
+from scoring.members import Points, SheetScore, results_of, sheet_total
+from scoring.registration import evaluate_registration
 from scoring.rubric import Rubric
 from sync.config import WardConfig
 from sync.mapping import FormMapping
@@ -33,6 +35,7 @@ from sync.model import (
     Record,
     RecordBase,
     Registration,
+    RegistrationResult,
     Roster,
     Scorer,
     ScoreSheet,
@@ -91,55 +94,147 @@ def roster_digest(roster: Roster) -> str:
     return h.hexdigest()
 
 
-def _order(r: RecordBase) -> tuple[datetime, str]:
-    # response_id breaks ties between submissions with the same timestamp deterministically
-    return (r.submitted_at, r.response_id)
+# What the fold keeps of a record: a plain tuple (marshal-able, so the state's cache stores
+# it as is, and folding a cached response builds no object). ``order`` is (submitted at, in
+# microseconds since the epoch; response id): later submissions replace earlier ones, the
+# id breaks ties deterministically. ``day`` is the local date's ordinal.
+#   registration: ("reg", member, order, day, complete, failed rules, self-assessed rows)
+#   score sheet:  ("sheet", member, scorer, order, day, total, numbers, points, missing)
+#   learning:     ("learn", member, order, lessons, passed)
+#   form A:       the BranchReport itself (a few per branch; statuses read it whole)
+Summary = tuple[Any, ...] | BranchReport
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
 
 
-@dataclass
+def _order(r: RecordBase) -> tuple[int, str]:
+    return ((r.submitted_at - _EPOCH) // _MICRO, r.response_id)
+
+
+def summarize(r: Record, rubric: Rubric) -> Summary | None:
+    """What folding ``r`` needs, computed once (the rubric is part of the cache's key)."""
+    if isinstance(r, BranchReport):
+        return r
+    if isinstance(r, Registration):
+        result = evaluate_registration(rubric, r)
+        return (
+            "reg",
+            r.member_code,
+            _order(r),
+            r.submitted_at.date().toordinal(),
+            result.complete,
+            result.failed_rules,
+            result.self_assessment_done,
+        )
+    if isinstance(r, ScoreSheet):
+        total, points, missing = sheet_total(rubric, r)
+        return (
+            "sheet",
+            r.member_code,
+            r.scorer.value,
+            _order(r),
+            r.submitted_at.date().toordinal(),
+            total,
+            tuple(points),
+            tuple(points.values()),
+            missing,
+        )
+    if isinstance(r, LearningRecord) and r.member_code:
+        return ("learn", r.member_code, _order(r), r.lessons_completed, r.passed)
+    return None  # a learner who is not a member counts in no member's results
+
+
 class Tally:
-    """The fold of every normalised record of every source."""
+    """The fold of every normalised record of every source, keeping per member only what
+    results need of the latest record (a registration's verdict, a sheet's points): a
+    province's 300,000 records are never all in memory, and a cached response folds in
+    without being rebuilt."""
 
-    reports: list[BranchReport] = field(default_factory=list)
-    registrations: dict[str, Registration] = field(default_factory=dict)  # latest per member
-    first_registered: dict[str, tuple[datetime, str]] = field(default_factory=dict)
-    sheets: dict[tuple[str, Scorer], ScoreSheet] = field(default_factory=dict)
-    first_scored: dict[str, tuple[datetime, str]] = field(default_factory=dict)  # committee
-    learning: dict[str, LearningRecord] = field(default_factory=dict)  # members only
+    def __init__(self, rubric: Rubric) -> None:
+        self.rubric = rubric
+        self.reports: list[BranchReport] = []
+        self.registrations: dict[str, tuple[Any, ...]] = {}
+        self.first_registered: dict[str, tuple[tuple[int, str], int]] = {}
+        self.self_sheets: dict[str, tuple[Any, ...]] = {}
+        self.committee: dict[str, tuple[Any, ...]] = {}
+        self.first_scored: dict[str, tuple[tuple[int, str], int]] = {}  # committee
+        self.learning: dict[str, tuple[Any, ...]] = {}
 
     def add(self, r: Record) -> None:
-        if isinstance(r, BranchReport):
-            self.reports.append(r)
-        elif isinstance(r, Registration):
-            _keep_latest(self.registrations, r.member_code, r)
-            _keep_first(self.first_registered, r.member_code, _order(r))
-        elif isinstance(r, ScoreSheet):
-            _keep_latest(self.sheets, (r.member_code, r.scorer), r)
-            if r.scorer is Scorer.COMMITTEE:
-                _keep_first(self.first_scored, r.member_code, _order(r))
-        elif isinstance(r, LearningRecord) and r.member_code:
-            _keep_latest(self.learning, r.member_code, r)
+        s = summarize(r, self.rubric)
+        if s is not None:
+            self.add_summary(s)
+
+    def add_summary(self, s: Summary) -> None:
+        if isinstance(s, BranchReport):
+            self.reports.append(s)
+            return
+        kind, member = s[0], s[1]
+        if kind == "reg":
+            _keep_first(self.first_registered, member, s[2], s[3])
+            _keep_latest(self.registrations, member, s, 2)
+        elif kind == "sheet":
+            if s[2] == Scorer.COMMITTEE.value:
+                _keep_first(self.first_scored, member, s[3], s[4])
+                _keep_latest(self.committee, member, s, 3)
+            else:
+                _keep_latest(self.self_sheets, member, s, 3)
+        elif kind == "learn":
+            _keep_latest(self.learning, member, s, 2)
 
     def add_all(self, records: Iterable[Record]) -> Tally:
         for r in records:
             self.add(r)
         return self
 
+    def results(self, roster: Roster) -> tuple[MemberResult, ...]:
+        texts: dict[str, str] = {}  # one object per distinct failed-rule text
+        floats: dict[float, float] = {}
+        numbers: dict[tuple[int, ...], tuple[int, ...]] = {}
+        return results_of(
+            self.rubric,
+            roster,
+            {
+                k: RegistrationResult(
+                    complete=s[4],
+                    failed_rules=tuple(texts.setdefault(t, t) for t in s[5]),
+                    self_assessment_done=s[6],
+                )
+                for k, s in self.registrations.items()
+            },
+            {k: s[5] for k, s in self.self_sheets.items()},
+            {
+                k: SheetScore(
+                    s[5],
+                    Points(
+                        numbers.setdefault(s[6], s[6]),
+                        tuple(floats.setdefault(v, v) for v in s[7]),
+                    ),
+                    s[8],
+                )
+                for k, s in self.committee.items()
+            },
+            {k: (s[3], s[4]) for k, s in self.learning.items()},
+        )
 
-def _keep_latest(out: dict, key: object, r: RecordBase) -> None:  # type: ignore[type-arg]
+
+def _keep_latest(kept: dict[str, tuple[Any, ...]], key: str, s: tuple[Any, ...], at: int) -> None:
+    old = kept.get(key)
+    if old is None or s[at] > old[at]:
+        kept[key] = s
+
+
+def _keep_first(
+    out: dict[str, tuple[tuple[int, str], int]], key: str, order: tuple[int, str], day: int
+) -> None:
     old = out.get(key)
-    if old is None or _order(r) > _order(old):
-        out[key] = r
+    if old is None or order < old[0]:
+        out[key] = (order, day)
 
 
-def _keep_first(out: dict, key: str, order: tuple[datetime, str]) -> None:  # type: ignore[type-arg]
-    old = out.get(key)
-    if old is None or order < old:
-        out[key] = order
-
-
-def _dates(firsts: Mapping[str, tuple[datetime, str]]) -> dict[str, date]:
-    return {k: at.date() for k, (at, _) in firsts.items()}
+def _dates(firsts: Mapping[str, tuple[tuple[int, str], int]]) -> dict[str, date]:
+    return {k: date.fromordinal(day) for k, (_, day) in firsts.items()}
 
 
 @dataclass(frozen=True)
@@ -160,7 +255,7 @@ def evaluate_tally(
 ) -> Evaluation:
     """Score members, branches and the ward's KPIs from the folded records."""
     now = now.astimezone(cfg.tz)
-    members = member_results(rubric, roster, tally.registrations, tally.sheets, tally.learning)
+    members = tally.results(roster)
     statuses = branch_statuses_from(
         roster,
         cfg.milestones,
@@ -185,7 +280,7 @@ def evaluate(
     """Normalise every response of every source, then score (the whole pipeline in memory:
     for tests and small checks; the cycle feeds ``evaluate_tally`` from its cache)."""
     cfg = inputs.cfg
-    tally = Tally()
+    tally = Tally(inputs.rubric)
     problems = list(source_problems)
     for s in cfg.sources:
         ns = normalize_source(

@@ -69,7 +69,8 @@ def render_alert(
 
     boundary = "=_kns_" + _digest(f"{alert.alert_id}|{now.isoformat()}")[:32]
     # Every header is stored already encoded and folded: see MAIL_POLICY.
-    msg = EmailMessage(policy=MAIL_POLICY)
+    msg = AlertMessage(policy=MAIL_POLICY)
+    msg.subject_text = subject
     msg.set_raw("From", _address_header("From", [sender]))
     if alert.to:
         msg.set_raw("To", _address_header("To", alert.to))
@@ -88,6 +89,13 @@ def render_alert(
     msg.set_raw("Content-Language", "vi")
     msg.set_payload([_text_part("plain", text), _text_part("html", html)])
     return msg
+
+
+class AlertMessage(EmailMessage):
+    """A rendered alert; ``subject_text`` is its subject as written, for the mail log
+    (reading ``msg["Subject"]`` back would parse the encoded header again)."""
+
+    subject_text: str = ""
 
 
 def message_id(alert_id: str, sender: str) -> str:

@@ -10,6 +10,11 @@ rows deliberately made invalid. The end-to-end test checks the pipeline's figure
 
 The sample is evaluated at ``NOW`` (Monday 23/11/2026 08:00, Asia/Ho_Chi_Minh); no
 submission is later than that.
+
+``tile_tables(seed, tile, used_people)`` gives one copy of the sample as rows (header first)
+for a bigger ward made of many copies (``bench/scale_ward.py``): copy ``tile`` >= 1 has its
+own branch codes, names and members, and shares ``used_people`` with the other copies so
+nobody appears twice in the province. Tile 0 is the sample ward itself, byte for byte.
 """
 
 from __future__ import annotations
@@ -42,6 +47,16 @@ FORM_B_FILE = "exports/bieu-mau-01.csv"
 FORM_C_FILE = "exports/bieu-mau-02.csv"
 EXPORT_D_FILE = "exports/binh-dan-hoc-vu-so.xlsx"
 README_FILE = "README.md"
+
+# How each CSV is encoded: (byte-order mark, CRLF line ends), as the real downloads differ.
+CSV_STYLE: dict[str, tuple[bool, bool]] = {
+    BRANCHES_FILE: (False, False),
+    MEMBERS_FILE: (False, False),
+    FORM_A_FILE: (True, True),
+    FORM_B_FILE: (True, True),
+    FORM_C_FILE: (False, True),
+}
+SAMPLE_MEMBERS = 500  # build_roster grows or shrinks the area branches to exactly this
 
 # Source ids and titles as in config/example.yaml.
 SOURCES: dict[str, tuple[str, str]] = {
@@ -312,6 +327,7 @@ FORM_A_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 FORM_A_HEADER = dict(FORM_A_COLUMNS)
 
+EXPORT_D_SHEET = "Kết quả học tập"
 EXPORT_D_HEADER = (
     "Họ và tên", "Ngày sinh", "Đơn vị", "Số bài học đã hoàn thành", "Kết quả đánh giá",
     "Ngày hoàn thành",
@@ -492,8 +508,16 @@ class _Learner:
 
 
 class _Builder:
-    def __init__(self, seed: int) -> None:
+    def __init__(
+        self,
+        seed: int,
+        tile: int = 0,
+        used_people: set[tuple[str, date]] | None = None,
+        members: int = SAMPLE_MEMBERS,
+    ) -> None:
         self.seed = seed
+        self.tile = tile  # 0: the sample ward; k >= 1: copy k of a tiled ward
+        self.n_members = members
         self.rng = random.Random(seed)
         rubric = _load_rubric()
         self.criteria: list[tuple[int, float, str]] = [
@@ -513,7 +537,32 @@ class _Builder:
         self.invalid: list[InvalidRow] = []
         self.tolerated: list[ToleratedValue] = []
         self.other_answers: list[ToleratedValue] = []
-        self._used_people: set[tuple[str, date]] = set()
+        # shared between the copies of a tiled ward: (folded name, birth) unique across all
+        self._used_people: set[tuple[str, date]] = set() if used_people is None else used_people
+
+    # -- tiles --------------------------------------------------------------------------
+    # The generator's logic keys on the sample's codes (CB01..CB25, "CB10" is a twin's
+    # branch...), so copies keep them inside and only render other codes and names.
+
+    def ext_code(self, code: str) -> str:
+        """A branch code as written in the files: CB07 in the sample, CB + 4 digits
+        numbered across the province in copy k >= 1 (CB0026.. in copy 1)."""
+        if self.tile == 0:
+            return code
+        return f"CB{self.tile * len(_BRANCH_DEFS) + int(code[2:]):04d}"
+
+    def member_code(self, n: int) -> str:
+        # copy k: DV + 3 digits of k + 4 of n, whatever the copies' sizes
+        return f"DV{n:04d}" if self.tile == 0 else f"DV{self.tile:03d}{n:04d}"
+
+    def suffixed(self, name: str) -> str:
+        """Copy k's branch names end in " - Phường k": the suffix survives every variant
+        (no diacritics, lower case, short form, alias), so each still names one branch."""
+        return name if self.tile == 0 else f"{name} - Phường {self.tile}"
+
+    def planted_birth(self, d: date) -> date:
+        # the identity traps stay traps inside each copy, but are not shared between copies
+        return d + timedelta(days=self.tile)
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -576,11 +625,13 @@ class _Builder:
     def build_roster(self) -> None:
         for i, (name, aliases, kind) in enumerate(_BRANCH_DEFS, start=1):
             sup_name, sup_mail = _SUPERVISORS[(i - 1) % len(_SUPERVISORS)]
+            if self.tile:
+                sup_mail = f"{sup_mail}.p{self.tile}"  # each copy (ward) has its own committee
             self.branches.append(
                 _Branch(
                     code=f"CB{i:02d}",
-                    name=name,
-                    aliases=aliases,
+                    name=self.suffixed(name),
+                    aliases=tuple(self.suffixed(a) for a in aliases),
                     kind=kind,
                     supervisor=sup_name,
                     supervisor_email=f"{sup_mail}@{MAIL_DOMAIN}",
@@ -592,32 +643,34 @@ class _Builder:
             )
             for b in self.branches
         }
-        # adjust area branches so the ward has exactly 500 members
+        # adjust area branches so the ward has exactly 500 members (or self.n_members)
         areas = [b.code for b in self.branches if b.kind == "area"]
         i = 0
-        while sum(sizes.values()) != 500:
+        while sum(sizes.values()) != self.n_members:
             code = areas[i % len(areas)]
-            sizes[code] += 1 if sum(sizes.values()) < 500 else -1
+            sizes[code] += 1 if sum(sizes.values()) < self.n_members else -1
             i += 1
         years = {"office": (1968, 1998), "school": (1970, 1998), "area": (1945, 1990)}
         n = 0
+        twin_birth = self.planted_birth(TWIN_BIRTH)
+        namesake_births = tuple(self.planted_birth(d) for d in NAMESAKE_BIRTHS)
         for b in self.branches:
             people: list[tuple[str, date]] = [
                 self.unique_person(years[b.kind]) for _ in range(sizes[b.code])
             ]
             # planted identity traps replace the last generated people of their branches
             if b.code in TWIN_BRANCHES:
-                people[-1] = (TWIN_NAME, TWIN_BIRTH)
+                people[-1] = (TWIN_NAME, twin_birth)
             if b.code == NAMESAKE_BRANCH:
                 people[-2:] = [
-                    (NAMESAKE_NAME, NAMESAKE_BIRTHS[0]),
-                    (NAMESAKE_NAME, NAMESAKE_BIRTHS[1]),
+                    (NAMESAKE_NAME, namesake_births[0]),
+                    (NAMESAKE_NAME, namesake_births[1]),
                 ]
             for name, birth in people:
                 n += 1
                 self.members.append(
                     _Member(
-                        code=f"DV{n:04d}",
+                        code=self.member_code(n),
                         name=name,
                         birth=birth,
                         branch=b.code,
@@ -627,8 +680,8 @@ class _Builder:
                     )
                 )
         for key in (
-            (_fold(TWIN_NAME), TWIN_BIRTH),
-            *((_fold(NAMESAKE_NAME), d) for d in NAMESAKE_BIRTHS),
+            (_fold(TWIN_NAME), twin_birth),
+            *((_fold(NAMESAKE_NAME), d) for d in namesake_births),
         ):
             self._used_people.add(key)
         # ~3% exempt ("miễn sinh hoạt"): elderly members of area branches
@@ -642,6 +695,9 @@ class _Builder:
             m.position = "Hưu trí"
             self._used_people.discard((_fold(m.name), m.birth))
             m.birth = date(self.rng.randint(1936, 1944), m.birth.month, min(m.birth.day, 28))
+            while (_fold(m.name), m.birth) in self._used_people:
+                # only ever taken in a tiled province (another copy's elderly namesake)
+                m.birth = date(self.rng.randint(1936, 1944), m.birth.month, min(m.birth.day, 28))
             self._used_people.add((_fold(m.name), m.birth))
         for b in self.branches:
             sec = next(
@@ -649,7 +705,9 @@ class _Builder:
             )
             b.secretary = sec.name
             if b.code != NO_EMAIL_BRANCH:
-                b.secretary_email = f"{_slug(sec.name)}.{b.code.lower()}@{MAIL_DOMAIN}"
+                b.secretary_email = (
+                    f"{_slug(sec.name)}.{self.ext_code(b.code).lower()}@{MAIL_DOMAIN}"
+                )
 
     def position(self, b: _Branch) -> str:
         unit = b.name.removeprefix("Chi bộ ")
@@ -716,7 +774,7 @@ class _Builder:
             at=at,
             branch=b.code,
             branch_text=self.branch_text(b, variant),
-            email=b.secretary_email or f"chibo.{b.code.lower()}@{PERSONAL_DOMAIN}",
+            email=b.secretary_email or f"chibo.{self.ext_code(b.code).lower()}@{PERSONAL_DOMAIN}",
             reporter=b.secretary,
             values=values,
             **kw,
@@ -1301,7 +1359,7 @@ class _Builder:
 
     # -- files ------------------------------------------------------------------------
 
-    def roster_files(self) -> dict[str, bytes]:
+    def roster_rows(self) -> dict[str, list[list[str]]]:
         branches = [
             [
                 "Mã chi bộ",
@@ -1316,7 +1374,7 @@ class _Builder:
         for b in self.branches:
             branches.append(
                 [
-                    b.code,
+                    self.ext_code(b.code),
                     b.name,
                     ";".join(b.aliases),
                     b.secretary,
@@ -1327,20 +1385,25 @@ class _Builder:
             )
         members = [["Mã đảng viên", "Họ và tên", "Ngày sinh", "Mã chi bộ", "Miễn sinh hoạt"]]
         for m in self.members:
-            members.append([m.code, m.name, _dmy(m.birth), m.branch, "Có" if m.exempt else "Không"])
-        return {
-            BRANCHES_FILE: _csv_bytes(branches, bom=False, crlf=False),
-            MEMBERS_FILE: _csv_bytes(members, bom=False, crlf=False),
-        }
+            members.append(
+                [
+                    m.code,
+                    m.name,
+                    _dmy(m.birth),
+                    self.ext_code(m.branch),
+                    "Có" if m.exempt else "Không",
+                ]
+            )
+        return {BRANCHES_FILE: branches, MEMBERS_FILE: members}
 
-    def form_a_file(self) -> bytes:
+    def form_a_rows(self) -> list[list[str]]:
         rows = [[h for _, h in FORM_A_COLUMNS]]
         for s in self.form_a:
             cells = self.render_a(s)
             rows.append([cells[k] for k, _ in FORM_A_COLUMNS])
-        return _csv_bytes(rows, bom=True)
+        return rows
 
-    def form_b_file(self) -> bytes:
+    def form_b_rows(self) -> list[list[str]]:
         header = [
             "Dấu thời gian",
             "Họ và tên",
@@ -1362,9 +1425,9 @@ class _Builder:
                 g = s.grid.get(r)
                 row.append("" if g is None else DONE if g else NOT_DONE)
             rows.append(row)
-        return _csv_bytes(rows, bom=True)
+        return rows
 
-    def form_c_file(self) -> bytes:
+    def form_c_rows(self) -> list[list[str]]:
         header = [
             "Timestamp",
             "Email Address",
@@ -1379,18 +1442,12 @@ class _Builder:
             row = [_en_ts(s.at), s.email, s.name_text, _mdy(s.birth), s.branch_text, s.scorer]
             row += [s.raw.get(n, "") for n, _, _ in self.criteria]
             rows.append(row)
-        return _csv_bytes(rows, bom=False)
+        return rows
 
-    def export_d_file(self) -> bytes:
-        from openpyxl import Workbook
-        from openpyxl.writer.excel import ExcelWriter
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "Kết quả học tập"
-        ws.append(list(EXPORT_D_HEADER))
+    def export_d_rows(self) -> list[list[Any]]:
+        rows: list[list[Any]] = [list(EXPORT_D_HEADER)]
         for r in self.learners:
-            ws.append(
+            rows.append(
                 [
                     r.name,
                     _dmy(r.birth),
@@ -1400,14 +1457,17 @@ class _Builder:
                     _dmy(r.completed_on) or None,
                 ]
             )
-        fixed = datetime(2026, 11, 22, 8, 0, 0)
-        wb.properties.creator = "Bình dân học vụ số"
-        wb.properties.created = fixed
-        wb.properties.modified = fixed
-        buf = io.BytesIO()
-        # ExcelWriter directly: save_workbook() would stamp the clock into docProps/core.xml
-        ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED)).save()
-        return _repack_zip(buf.getvalue())
+        return rows
+
+    def tables(self) -> dict[str, list[list[Any]]]:
+        """Every file of the ward as rows, header first (the XLSX export's cells typed)."""
+        return {
+            **self.roster_rows(),
+            FORM_A_FILE: self.form_a_rows(),
+            FORM_B_FILE: self.form_b_rows(),
+            FORM_C_FILE: self.form_c_rows(),
+            EXPORT_D_FILE: self.export_d_rows(),
+        }
 
     def readme(self) -> bytes:
         text = (
@@ -1559,6 +1619,26 @@ class _Builder:
         )
 
 
+def export_d_bytes(rows: list[list[Any]]) -> bytes:
+    """The "Bình dân học vụ số" export (rows header first) as XLSX bytes, clock-free."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = EXPORT_D_SHEET
+    for row in rows:
+        ws.append(row)
+    fixed = datetime(2026, 11, 22, 8, 0, 0)
+    wb.properties.creator = "Bình dân học vụ số"
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    buf = io.BytesIO()
+    # ExcelWriter directly: save_workbook() would stamp the clock into docProps/core.xml
+    ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED)).save()
+    return _repack_zip(buf.getvalue())
+
+
 def _repack_zip(data: bytes) -> bytes:
     """Rewrite a zip with fixed entry timestamps, so the bytes do not depend on the clock."""
     out = io.BytesIO()
@@ -1576,23 +1656,48 @@ def _repack_zip(data: bytes) -> bytes:
 # ---------------------------------------------------------------------------
 
 
-def generate(seed: int = DEFAULT_SEED) -> SampleWard:
-    """Build the sample ward: files (relative path -> bytes) and the truth."""
-    builder = _Builder(seed)
+def _build(
+    seed: int,
+    tile: int = 0,
+    used_people: set[tuple[str, date]] | None = None,
+    members: int = SAMPLE_MEMBERS,
+) -> _Builder:
+    builder = _Builder(seed, tile, used_people, members)
     builder.build_roster()
     builder.build_form_a()
     builder.build_form_b()
     builder.build_form_c()
     builder.build_export_d()
-    files = {
-        **builder.roster_files(),
-        FORM_A_FILE: builder.form_a_file(),
-        FORM_B_FILE: builder.form_b_file(),
-        FORM_C_FILE: builder.form_c_file(),
-        EXPORT_D_FILE: builder.export_d_file(),
-        README_FILE: builder.readme(),
-    }
+    return builder
+
+
+def generate(seed: int = DEFAULT_SEED) -> SampleWard:
+    """Build the sample ward: files (relative path -> bytes) and the truth."""
+    builder = _build(seed)
+    files: dict[str, bytes] = {README_FILE: builder.readme()}
+    for rel, rows in builder.tables().items():
+        if rel == EXPORT_D_FILE:
+            files[rel] = export_d_bytes(rows)
+        else:
+            bom, crlf = CSV_STYLE[rel]
+            files[rel] = _csv_bytes(rows, bom=bom, crlf=crlf)
     return SampleWard(files=dict(sorted(files.items())), truth=builder.truth())
+
+
+def tile_tables(
+    seed: int, tile: int, used_people: set[tuple[str, date]], members: int = SAMPLE_MEMBERS
+) -> dict[str, list[list[Any]]]:
+    """Copy ``tile`` of the sample as rows, header first, for a ward tiled from many copies.
+
+    Tile 0 with ``DEFAULT_SEED`` and 500 members is the sample ward. Copy k >= 1 has branch
+    codes CB + 4 digits (numbered across copies of 25), names and aliases ending in
+    " - Phường k", member codes DV + 3 digits of k + 4, its committee's own addresses;
+    ``used_people`` (shared by all copies, filled here) keeps every (folded name, birth
+    date) unique across them. ``members`` other than 500 grows or shrinks the 16 area
+    branches; the planted traps and messy rows stay as many per copy. CSV files are encoded
+    as ``CSV_STYLE`` says; ``EXPORT_D_FILE`` is an XLSX sheet named ``EXPORT_D_SHEET``.
+    """
+    return _build(seed, tile, used_people, members).tables()
 
 
 def write(ward: SampleWard, out: Path) -> list[Path]:

@@ -107,6 +107,13 @@ def row_hash(encoded: str) -> bytes:
     return hashlib.blake2b(encoded.encode("utf-8"), digest_size=16).digest()
 
 
+def _cells_hash(cid: int, cells: Sequence[object]) -> bytes:
+    # a table row's hash from its cells, without encoding it: most rows of a re-read
+    # export are unchanged, and only the changed ones are encoded
+    text = f"{cid}\x1e" + "\x1f".join(c if isinstance(c, str) else repr(c) for c in cells)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 @dataclass(frozen=True)
 class StoreChanges:
     new: int
@@ -310,6 +317,15 @@ class StateStore:
             index = self._indexes[cid] = {n: i for i, n in enumerate(self._names(cid))}
         return index
 
+    def fingerprint(self, r: RawResponse) -> tuple[bytes, str | None]:
+        """The response's hash, and its encoding when computing the hash needed it (a table
+        row's hash comes from its cells: its encoding waits until it is known to differ)."""
+        if isinstance(r.answers, RowAnswers) and r.submitted_at is None:
+            cid = self._column_set(r.source_id, r.answers.names)
+            return _cells_hash(cid, r.answers.cells), None
+        encoded = self.encode(r)
+        return row_hash(encoded), encoded
+
     def encode(self, r: RawResponse) -> str:
         """The compact form of one response (deterministic: same response, same text)."""
         answers: Any
@@ -363,12 +379,11 @@ class StateStore:
         upserts: list[tuple[str, bytes, str, bool]] = []
         qids: dict[str, None] = {}
         for r in responses:
-            encoded = self.encode(r)
-            h = row_hash(encoded)
+            h, encoded = self.fingerprint(r)
             old = existing.get(r.response_id)
             if old == h:
                 continue
-            upserts.append((r.response_id, h, encoded, old is None))
+            upserts.append((r.response_id, h, encoded or self.encode(r), old is None))
             if r.keyed_by == "question_id":
                 qids.update(dict.fromkeys(r.answers))
         ids = frozenset(r.response_id for r in responses)
@@ -500,11 +515,12 @@ class StateStore:
                     observe(r)
                 if r.keyed_by == "question_id":
                     qids.update(dict.fromkeys(r.answers))
-                encoded = self.encode(r)
-                h = row_hash(encoded)
+                h, encoded = self.fingerprint(r)
                 old = existing.get(r.response_id)
                 if old == h:
                     continue
+                if encoded is None:
+                    encoded = self.encode(r)
                 if old is None:
                     new += 1
                     inserts.append((source_id, r.response_id, h, _cols_of(encoded), encoded))
@@ -891,11 +907,12 @@ class StateStore:
                     submitted_at=_dt(p["submitted_at"]),
                     keyed_by=p["keyed_by"],
                 )
-                encoded = self.encode(r)
+                h, encoded = self.fingerprint(r)
+                encoded = encoded or self.encode(r)
                 db.execute(
                     "INSERT OR REPLACE INTO answers(source_id, response_id, hash, cols, raw) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    (sid, rid, row_hash(encoded), _cols_of(encoded), encoded),
+                    (sid, rid, h, _cols_of(encoded), encoded),
                 )
                 if r.keyed_by == "question_id":
                     qids.setdefault(sid, {}).update(dict.fromkeys(r.answers))

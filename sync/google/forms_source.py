@@ -369,10 +369,11 @@ class FormsSource:
             since = None
             if not full and state is not None and state.newest is not None:
                 since = state.newest - self.overlap
-            items = list(self._responses(since))
+            # each page becomes compact responses at once: a form's 200,000 answers are
+            # never all held as Google's JSON
+            responses = tuple(to_raw_response(self.source_id, r) for r in self._responses(since))
         except GoogleApiError as e:
             raise SourceError(self._error(e)) from e
-        responses = tuple(to_raw_response(self.source_id, r) for r in items)
         stamps = [r.submitted_at for r in responses if r.submitted_at is not None]
         newest = max(stamps, default=None)
         if not full and state is not None and state.newest is not None:
@@ -400,8 +401,8 @@ class FormsSource:
             if token:
                 kwargs["pageToken"] = token
             page = self.apis.execute("forms", api.list(**kwargs))
-            yield from page.get("responses", []) or []
             token = page.get("nextPageToken")
+            yield from page.get("responses", []) or []  # one page held at a time
             if not token:
                 return
 
