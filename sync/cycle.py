@@ -455,7 +455,7 @@ def _read_source(
     form_a = inputs.mappings[s.id].kind == SourceKind.BRANCH_STATS
     branch_of = before = None
     after: dict[str, str] = {}
-    if guarded and form_a and store.count(s.id):
+    if guarded and form_a and _changes_anything(store, s.id, result):
         # a branch losing its only report: form A is small, its branches are read here
         branch_of, before = _branches_before(inputs, s, store, result)
 
@@ -524,6 +524,16 @@ def _unreadable(
     read.problems.append(problem)
     if not dry_run:
         store.set_held(s.id, [problem])
+
+
+def _changes_anything(store: StateStore, source_id: str, result: FetchResult) -> bool:
+    """Whether a complete read of a (small) source differs from what is stored."""
+    stored = store.stored_hashes(source_id)
+    if not stored:
+        return False  # nothing stored: nothing to lose
+    if len(stored) != len(result.responses):
+        return True
+    return any(stored.get(r.response_id) != store.fingerprint(r)[0] for r in result.responses)
 
 
 def _branches_before(

@@ -115,6 +115,45 @@ class RowAnswers(Mapping[str, Answer]):
         return (dict, (dict(self),))
 
 
+class SparseAnswers(Mapping[str, Answer]):
+    """A Forms API response's answers over the form's question ids (shared by every
+    response): only the questions answered are keys. No dict per response: a form's
+    200,000 responses are read at once."""
+
+    __slots__ = ("names", "cells", "_index")
+
+    def __init__(
+        self, names: tuple[str, ...], cells: list[Answer | None], index: dict[str, int]
+    ) -> None:
+        self.names = names
+        self.cells = cells
+        self._index = index
+
+    def __getitem__(self, key: str) -> Answer:
+        i = self._index.get(key)
+        value = None if i is None else self.cells[i]
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def get(self, key: str, default: Answer | None = None) -> Answer | None:  # type: ignore[override]
+        i = self._index.get(key)
+        value = None if i is None else self.cells[i]
+        return default if value is None else value
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return (n for n, v in zip(self.names, self.cells, strict=True) if v is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for v in self.cells if v is not None)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (dict, (dict(self),))
+
+
 @dataclass(frozen=True)
 class RawResponse:
     """One submission as read from a source, before any interpretation.

@@ -79,7 +79,7 @@ def test_one_call_with_formatted_values(fake: FakeWorkspace, apis: GoogleApis) -
 def test_first_tab_when_no_worksheet_is_named(fake: FakeWorkspace, apis: GoogleApis) -> None:
     result = SheetSource(apis, "bm02", SHEET).fetch(None, NOW)
     (call,) = fake.calls()
-    assert call.path.endswith(f"/spreadsheets/{SHEET}/values/A:ZZZ")
+    assert call.path.endswith(f"/spreadsheets/{SHEET}/values/A1:ZZZ10000")
     assert len(result.responses) == 2
 
 
@@ -123,3 +123,49 @@ def test_an_empty_tab_is_a_source_error(fake: FakeWorkspace, apis: GoogleApis) -
     fake.add_spreadsheet("EMPTY", {"Trang tính1": []})
     with pytest.raises(SourceError, match="trang tính đầu tiên trống"):
         SheetSource(apis, "x", "EMPTY").fetch(None, NOW)
+
+
+def _row(i: int) -> list[object]:
+    return [f"22/11/2026 10:{i % 60:02d}:00", f"Người {i}", "02/01/1980", "Cấp ủy chấm", 5, 5]
+
+
+@pytest.mark.parametrize(
+    ("data_rows", "chunk"),
+    [
+        (9, 4),  # a chunk ends inside the tab, the last one is clipped by the grid
+        (7, 4),  # the grid (header + 7 rows = 8) ends exactly where a chunk is asked to
+        (2, 10),  # one chunk
+    ],
+)
+def test_a_long_tab_is_read_in_chunks_and_nothing_is_lost(data_rows: int, chunk: int) -> None:
+    rows = [_row(i) for i in range(data_rows)]
+    blank = 1  # a blank row inside: kept as a gap, not an end
+    rows[blank] = [""] * 6
+    with FakeWorkspace() as fake:
+        # the tab's grid is exactly its rows (a form's response tab): a read starting past
+        # it would be an error, as at Google
+        fake.add_spreadsheet(SHEET, {TAB: [HEADER, *rows]}, grid_rows=1 + data_rows)
+        apis = fake_apis(fake, max_attempts=1)
+        result = SheetSource(apis, "bm02", SHEET, TAB, chunk_rows=chunk).fetch(None, NOW)
+        calls = fake.calls()
+    expected = [i for i in range(data_rows) if i != blank]
+    assert [r.response_id for r in result.responses] == [f"row:{i + 2}" for i in expected]
+    assert [r.answers["Họ và tên đảng viên"] for r in result.responses] == [
+        f"Người {i}" for i in expected
+    ]
+    assert all(c.method_id == "sheets.spreadsheets.values.get" for c in calls)
+    # chunks overlap by one row; reading stops at the first chunk the grid clips
+    grid = 1 + data_rows
+    assert len(calls) == (1 if grid < chunk else (grid - chunk) // (chunk - 1) + 2)
+
+
+def test_a_blank_run_across_a_chunk_boundary_does_not_end_the_read() -> None:
+    rows = [_row(i) for i in range(12)]
+    for i in (3, 4, 5, 6):  # rows 5..8 of the sheet: the first chunk of 5 ends blank
+        rows[i] = [""] * 6
+    with FakeWorkspace() as fake:
+        fake.add_spreadsheet(SHEET, {TAB: [HEADER, *rows]}, grid_rows=20)
+        apis = fake_apis(fake, max_attempts=1)
+        result = SheetSource(apis, "bm02", SHEET, TAB, chunk_rows=5).fetch(None, NOW)
+    names = [r.answers["Họ và tên đảng viên"] for r in result.responses]
+    assert names == [f"Người {i}" for i in range(12) if i not in (3, 4, 5, 6)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from scoring.rubric import Rubric
 from sync.google.apis import GoogleApiError, GoogleApis
 from sync.mapping import REQUIRED_FIELDS, FieldMapping, FormMapping
-from sync.model import DataProblem, RawResponse
+from sync.model import DataProblem, RawResponse, SparseAnswers
 from sync.normalize import bind_question_ids
 from sync.ports import FetchResult, SourceError
 from sync.text import clean_spaces
@@ -310,7 +310,35 @@ def _filter_bound(dt: datetime) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-def to_raw_response(source_id: str, response: Mapping[str, Any]) -> RawResponse:
+class Compactor:
+    """What the responses of one read share: equal answers are one (never changed) list,
+    and, when the form's question ids are known, answers are laid over them
+    (``SparseAnswers``) instead of a dict each. A province's form has 200,000 responses
+    whose answers are mostly the same few choices and scores."""
+
+    def __init__(self, question_ids: Sequence[str] = ()) -> None:
+        self.names = tuple(dict.fromkeys([*question_ids, EMAIL_KEY]))
+        self.index = {n: i for i, n in enumerate(self.names)}
+        self._lists: dict[tuple[str, ...], list[str]] = {}
+
+    def answer(self, values: tuple[str, ...]) -> list[str]:
+        found = self._lists.get(values)
+        if found is None:
+            found = self._lists[values] = list(values)
+        return found
+
+    def answers(self, given: dict[str, list[str]]) -> Mapping[str, list[str]]:
+        if not self.names or any(k not in self.index for k in given):
+            return given  # a question gone from the form: a plain dict for this one
+        cells: list[Any] = [None] * len(self.names)
+        for k, v in given.items():
+            cells[self.index[k]] = v
+        return SparseAnswers(self.names, cells, self.index)
+
+
+def to_raw_response(
+    source_id: str, response: Mapping[str, Any], compact: Compactor | None = None
+) -> RawResponse:
     """One Forms API response: text answers as lists of strings (file uploads ignored)."""
     rid = str(response["responseId"])
     answers: dict[str, list[str]] = {}
@@ -318,7 +346,8 @@ def to_raw_response(source_id: str, response: Mapping[str, Any]) -> RawResponse:
         text = answer.get("textAnswers")
         if text is None:
             continue  # file uploads, grades: nothing the normaliser reads
-        answers[qid] = [str(a.get("value", "")) for a in text.get("answers", []) or []]
+        values = [str(a.get("value", "")) for a in text.get("answers", []) or []]
+        answers[qid] = compact.answer(tuple(values)) if compact is not None else values
     email = response.get("respondentEmail")
     if email:
         answers[EMAIL_KEY] = [str(email)]
@@ -327,7 +356,7 @@ def to_raw_response(source_id: str, response: Mapping[str, Any]) -> RawResponse:
         source_id=source_id,
         response_id=rid,
         row_label=f"Phản hồi {rid[:10]}…" if len(rid) > 10 else f"Phản hồi {rid}",
-        answers=answers,
+        answers=compact.answers(answers) if compact is not None else answers,
         submitted_at=_parse_time(stamp) if stamp else None,
         keyed_by="question_id",
     )
@@ -371,7 +400,10 @@ class FormsSource:
                 since = state.newest - self.overlap
             # each page becomes compact responses at once: a form's 200,000 answers are
             # never all held as Google's JSON
-            responses = tuple(to_raw_response(self.source_id, r) for r in self._responses(since))
+            compact = Compactor(list(question_titles(form)))
+            responses = tuple(
+                to_raw_response(self.source_id, r, compact) for r in self._responses(since)
+            )
         except GoogleApiError as e:
             raise SourceError(self._error(e)) from e
         stamps = [r.submitted_at for r in responses if r.submitted_at is not None]

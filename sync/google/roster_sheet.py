@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from sync.errors import ConfigError
 from sync.google.apis import GoogleApiError, GoogleApis
 from sync.google.sheet_source import a1_tab, sheet_error, values_as_table
@@ -21,6 +24,17 @@ def load_roster_from_sheet(
     members_tab: str = "Đảng viên",
 ) -> Roster:
     """Both tabs in one ``values.batchGet``; the same validation as the files."""
+    branches, members = read_roster_tables(apis, spreadsheet_id, branches_tab, members_tab)
+    return roster_from_tables(branches, members)
+
+
+def read_roster_tables(
+    apis: GoogleApis,
+    spreadsheet_id: str,
+    branches_tab: str = "Chi bộ",
+    members_tab: str = "Đảng viên",
+) -> tuple[RosterTable, RosterTable]:
+    """Both tabs as tables (one ``values.batchGet``), not yet validated."""
     ranges = [a1_tab(branches_tab), a1_tab(members_tab)]
     params = {"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}
     try:
@@ -40,7 +54,7 @@ def load_roster_from_sheet(
     empty = [t.label for t in tables if not t.headers]
     if empty:
         raise ConfigError([f"{label}: trống (không có dòng tiêu đề)" for label in empty])
-    return roster_from_tables(tables[0], tables[1])
+    return tables[0], tables[1]
 
 
 def _reason(
@@ -77,11 +91,24 @@ class SheetRoster:
         self.branches_tab = branches_tab
         self.members_tab = members_tab
         self.label = tab_label(spreadsheet_id, f"{branches_tab}', '{members_tab}")
+        self._tables: tuple[RosterTable, RosterTable] | None = None
 
     def probe(self, previous: Probe | None) -> Probe | None:
-        return None
+        """Read both tabs (one call) and hash them: when they are unchanged the roster is
+        not validated again (100,000 members); the tables are kept for ``load``."""
+        try:
+            self._tables = read_roster_tables(
+                self.apis, self.spreadsheet_id, self.branches_tab, self.members_tab
+            )
+        except ConfigError:
+            return None  # load() says what is wrong
+        text = json.dumps([[t.headers, t.rows] for t in self._tables], ensure_ascii=False)
+        return Probe("", hashlib.sha256(text.encode("utf-8")).hexdigest())
 
     def load(self) -> Roster:
-        return load_roster_from_sheet(
-            self.apis, self.spreadsheet_id, self.branches_tab, self.members_tab
-        )
+        tables, self._tables = self._tables, None
+        if tables is None:
+            tables = read_roster_tables(
+                self.apis, self.spreadsheet_id, self.branches_tab, self.members_tab
+            )
+        return roster_from_tables(*tables)

@@ -376,7 +376,11 @@ def unique_headers(headers: Sequence[str]) -> list[str]:
 
 
 def table_to_responses(
-    source_id: str, headers: Sequence[str], rows: Sequence[Sequence[str]]
+    source_id: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    first_line: int = 2,
 ) -> tuple[RawResponse, ...]:
     """One RawResponse per row, labelled by its spreadsheet row number ("Dòng 2" = first).
     The rows share one set of titles (``RowAnswers``): no dict per row."""
@@ -385,7 +389,7 @@ def table_to_responses(
     width = len(names)
     out = []
     for i, row in enumerate(rows):
-        line = i + 2  # row 1 is the header; blank rows keep their number for the labels
+        line = i + first_line  # row 1 is the header; blank rows keep their number
         if not any(c.strip() for c in row):
             continue
         cells = list(row[:width])

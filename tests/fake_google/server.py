@@ -363,10 +363,18 @@ class FakeWorkspace:
         title: str = "Bảng tính",
         locale: str = "vi_VN",
         time_zone: str = "Asia/Ho_Chi_Minh",
+        grid_rows: int | None = None,
     ) -> None:
+        """``grid_rows``: every tab's row count (default: max(1000, its rows), as Google
+        makes a new tab), e.g. exactly its rows, as a form's response tab has."""
         with self._lock:
             self.sheets_state.add_spreadsheet(
-                spreadsheet_id, tabs, title=title, locale=locale, time_zone=time_zone
+                spreadsheet_id,
+                tabs,
+                title=title,
+                locale=locale,
+                time_zone=time_zone,
+                grid_rows=grid_rows,
             )
 
     def values(self, spreadsheet_id: str, tab: str) -> list[list[str]]:

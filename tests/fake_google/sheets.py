@@ -238,6 +238,7 @@ class SheetsState:
         title: str,
         locale: str,
         time_zone: str,
+        grid_rows: int | None = None,
     ) -> Spreadsheet:
         if spreadsheet_id in self.spreadsheets:
             raise ValueError(f"spreadsheet {spreadsheet_id!r} already exists")
@@ -253,7 +254,9 @@ class SheetsState:
                     "index": index,
                     "sheetType": "GRID",
                     "gridProperties": {
-                        "rowCount": max(DEFAULT_ROWS, n_rows),
+                        "rowCount": max(DEFAULT_ROWS, n_rows) if grid_rows is None else max(
+                            grid_rows, n_rows, 1
+                        ),
                         "columnCount": max(DEFAULT_COLUMNS, n_cols),
                     },
                 }

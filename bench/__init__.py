@@ -1,0 +1,1 @@
+"""Benchmark of kynangso-sync on tiled wards: ``python -m bench --help``."""
