@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sync.fsutil import private_dir, private_file
 from sync.model import DataProblem, LedgerEntry, RawResponse, RowAnswers
@@ -110,7 +110,11 @@ def row_hash(encoded: str) -> bytes:
 def _cells_hash(cid: int, cells: Sequence[object]) -> bytes:
     # a table row's hash from its cells, without encoding it: most rows of a re-read
     # export are unchanged, and only the changed ones are encoded
-    text = f"{cid}\x1e" + "\x1f".join(c if isinstance(c, str) else repr(c) for c in cells)
+    try:
+        joined = "\x1f".join(cells)  # type: ignore[arg-type]
+    except TypeError:  # a cell that is not text (never from a file or a sheet)
+        joined = "\x1f".join(c if isinstance(c, str) else repr(c) for c in cells)
+    text = f"{cid}\x1e{joined}"
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
@@ -150,14 +154,14 @@ class CycleRecord:
     summary: str
 
 
-@dataclass(frozen=True)
-class StoredRow:
-    """One stored response as the evaluation pass reads it."""
+class StoredRow(NamedTuple):
+    """One stored response as the evaluation pass reads it (a tuple: a province's pass
+    reads 300,000 of them)."""
 
     response_id: str
     hash: bytes
     raw: str  # the compact encoding; decode with StateStore.decode
-    norm: bytes | None  # the encoded (record | None, problems), None when not normalised yet
+    norm: bytes | None  # the encoded (summary | None, problems), None when not normalised
     answer_id: int = 0
 
 
@@ -607,7 +611,7 @@ class StateStore:
             (source_id,),
         )
         for rid, h, raw, norm, aid in cur:
-            yield StoredRow(rid, bytes(h), raw, None if norm is None else bytes(norm), aid)
+            yield StoredRow(rid, h, raw, norm, aid)
 
     def responses(self, source_id: str) -> tuple[RawResponse, ...]:
         return tuple(self.decode(source_id, r.response_id, r.raw) for r in self.rows(source_id))

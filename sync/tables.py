@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
+from functools import lru_cache
 
 from scoring.rubric import Rubric
 from sync.config import WardConfig
@@ -473,6 +474,7 @@ def _ledger_table(cfg: WardConfig, ledger: Sequence[LedgerEntry], updated_at: da
 _DIGITS = re.compile(r"(\d+)")
 
 
+@lru_cache(maxsize=1 << 14)
 def natural_key(s: str) -> tuple[tuple[int, str], ...]:
     """Sort key that puts "CB2" before "CB10" (and is total on any string)."""
     return tuple((0, part.zfill(12)) if part.isdigit() else (1, part) for part in _DIGITS.split(s))

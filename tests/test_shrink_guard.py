@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
 from sync.cycle import CycleReport, run_cycle
+from sync.ports import FetchResult
 from sync.state import StateStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -288,3 +289,36 @@ def test_an_unreadable_export_keeps_its_stored_answers(ward: Path, how: str):
     with StateStore(cfg.state.path) as st:
         assert st.count(source) == before
     assert any("Không đọc được nguồn" in str(p["Lý do"]) for p in _problems(ward))
+
+
+class _FormsLike:
+    """A source that answers as the Forms API's nightly full read does: its own list of
+    the form's responses (``authoritative``), here with most of them deleted on the form."""
+
+    def __init__(self, source_id: str, responses: tuple, authoritative: bool) -> None:
+        self.source_id = source_id
+        self.responses = responses
+        self.authoritative = authoritative
+
+    def fetch(self, cursor: str | None, now: datetime) -> FetchResult:
+        return FetchResult(self.responses, complete=True, authoritative=self.authoritative)
+
+
+@pytest.mark.parametrize("authoritative", [True, False])
+def test_a_deletion_the_form_itself_reports_is_applied(ward: Path, authoritative: bool):
+    _cycle(ward, MONDAY)
+    cfg = load_config(ward)
+    with StateStore(cfg.state.path) as st:
+        kept = st.responses("bieu_mau_02")[:100]  # 565 of 665 deleted on the form
+        before = st.count("bieu_mau_02")
+    backend = embedded_backend(cfg)
+    backend.sources["bieu_mau_02"] = _FormsLike("bieu_mau_02", kept, authoritative)
+    with StateStore(cfg.state.path) as store:
+        report = run_cycle(load_inputs(cfg), store, backend, MONDAY + timedelta(hours=1))
+    with StateStore(cfg.state.path) as st:
+        after = st.count("bieu_mau_02")
+    if authoritative:
+        assert report.held == [] and after == 100
+        assert report.stored["bieu_mau_02"] == f"0 mới, 0 sửa, {before - 100} xóa"
+    else:  # the same read from a downloaded file: held back
+        assert report.held == ["bieu_mau_02"] and after == before

@@ -390,7 +390,7 @@ def table_to_responses(
     out = []
     for i, row in enumerate(rows):
         line = i + first_line  # row 1 is the header; blank rows keep their number
-        if not any(c.strip() for c in row):
+        if not (row and row[0].strip()) and not any(c.strip() for c in row):
             continue
         cells = list(row[:width])
         if len(cells) < width:
