@@ -457,9 +457,6 @@ def _read_source(
         _unreadable(inputs, s, store, read, reason, dry_run)
         return
     read.problems += result.problems
-    if dry_run:
-        read.pending[s.id] = store.diff(s.id, result.responses, complete=result.complete)
-        return
     guarded = result.complete and not result.authoritative and not forced and not s.accept_shrink
     form_a = inputs.mappings[s.id].kind == SourceKind.BRANCH_STATS
     branch_of = before = None
@@ -484,16 +481,26 @@ def _read_source(
             lost_branches=lost,
         )
 
-    changes, held = store.apply_read(
-        s.id,
-        result.responses,
-        complete=result.complete,
-        now=now,
-        cursor=result.cursor,
-        titles=result.question_titles,
-        decide=decide,
-        observe=observe,
-    )
+    if dry_run:  # what a real cycle would do, nothing stored: the guard holds it back too
+        diff = store.diff(s.id, result.responses, complete=result.complete)
+        for r in result.responses:
+            observe(r)
+        c = diff.changes
+        held = decide(ReadCounts(diff.stored_count, len(diff.new_ids), c.new, c.changed, c.deleted))
+        if held is None:
+            read.pending[s.id] = diff
+            return
+    else:
+        changes, held = store.apply_read(
+            s.id,
+            result.responses,
+            complete=result.complete,
+            now=now,
+            cursor=result.cursor,
+            titles=result.question_titles,
+            decide=decide,
+            observe=observe,
+        )
     if isinstance(held, Shrink):
         problem = source_problem(_source_title(inputs, s), s.id, held)
         log.warning(
@@ -505,7 +512,8 @@ def _read_source(
         )
         read.problems.append(problem)
         report.held.append(s.id)
-        store.set_held(s.id, [problem])
+        if not dry_run:
+            store.set_held(s.id, [problem])
         return
     with store.transaction():
         store.set_held(s.id, [])

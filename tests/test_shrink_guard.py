@@ -322,3 +322,17 @@ def test_a_deletion_the_form_itself_reports_is_applied(ward: Path, authoritative
         assert report.stored["bieu_mau_02"] == f"0 mới, 0 sửa, {before - 100} xóa"
     else:  # the same read from a downloaded file: held back
         assert report.held == ["bieu_mau_02"] and after == before
+
+
+def test_a_dry_run_shows_the_held_read_as_a_cycle_would(ward: Path):
+    _cycle(ward, MONDAY)
+    _cut(_export(ward, "bieu_mau_02"), 0.4)
+    cfg = load_config(ward)
+    with StateStore(cfg.state.path, read_only=True) as store:
+        dry = run_cycle(load_inputs(cfg), store, embedded_backend(cfg), LATER, dry_run=True)
+    real = _cycle(ward, LATER)
+    assert dry.held == real.held == ["bieu_mau_02"]
+    assert dry.evaluation is not None and real.evaluation is not None
+    assert [m.committee_total for m in dry.evaluation.members] == [
+        m.committee_total for m in real.evaluation.members
+    ]
