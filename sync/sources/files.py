@@ -24,6 +24,8 @@ from sync.model import RawResponse, RowAnswers
 from sync.ports import FetchResult as FetchResult
 from sync.ports import Probe
 from sync.ports import SourceError as SourceError
+from sync.sources.probe import file_fingerprint as file_fingerprint
+from sync.sources.probe import probe_files
 
 log = logging.getLogger(__name__)
 
@@ -45,24 +47,6 @@ def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[li
         f"Tệp {path.name}: chỉ đọc được .csv hoặc .xlsx; hãy lưu lại tệp dạng .xlsx (Excel) "
         "hoặc .csv UTF-8 và sửa đường dẫn trong cấu hình"
     )
-
-
-def file_fingerprint(path: Path) -> tuple[int, int, int, int] | None:
-    """``(st_size, st_mtime_ns, st_ctime_ns, st_ino)`` of a regular file; None when there
-    is no such file (or it is a folder, or cannot be stat'ed): read it to learn why.
-
-    A fingerprint different from the previous one means "read and hash the file again";
-    the same fingerprint means "unchanged". A user (or a download tool) can set the mtime
-    back, but not the ctime: a file rewritten in place gets a new ctime, a file replaced
-    by another (rename over it) a new inode.
-    """
-    try:
-        st = path.stat()
-    except (OSError, ValueError):
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 _RELOAD_CSV = "hãy tải lại bản .csv từ Google Biểu mẫu (Tải xuống câu trả lời (.csv))"
@@ -416,8 +400,6 @@ class FileSource:
 
     def probe(self, previous: Probe | None) -> Probe | None:
         """Unchanged since ``previous`` costs one stat (``sync.sources.probe``)."""
-        from sync.sources.probe import probe_files
-
         return probe_files((self.path,), previous)
 
     def fetch(self, cursor: str | None = None, now: datetime | None = None) -> FetchResult:

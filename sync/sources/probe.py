@@ -8,13 +8,31 @@ bytes hashed, so a file saved again with the same content is still "unchanged".
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
 from sync.ports import Probe
-from sync.sources.files import file_fingerprint
 
 _CHUNK = 1 << 20
+
+
+def file_fingerprint(path: Path) -> tuple[int, int, int, int] | None:
+    """``(st_size, st_mtime_ns, st_ctime_ns, st_ino)`` of a regular file; None when there
+    is no such file (or it is a folder, or cannot be stat'ed): read it to learn why.
+
+    A fingerprint different from the previous one means "read and hash the file again";
+    the same fingerprint means "unchanged". A user (or a download tool) can set the mtime
+    back, but not the ctime: a file rewritten in place gets a new ctime, a file replaced
+    by another (rename over it) a new inode.
+    """
+    try:
+        st = path.stat()
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def stat_text(paths: Sequence[Path]) -> str | None:
