@@ -101,21 +101,10 @@ class SheetScore:
     missing: tuple[int, ...]
 
 
-def score_sheet(
-    rubric: Rubric, sheet: ScoreSheet, floats: dict[float, float] | None = None
-) -> SheetScore:
-    """``sheet_total`` in the compact form members' results keep (``floats``: a table that
-    makes equal points one object)."""
+def score_sheet(rubric: Rubric, sheet: ScoreSheet) -> SheetScore:
+    """``sheet_total`` in the compact form members' results keep."""
     total, points, missing = sheet_total(rubric, sheet)
-    numbers = tuple(points)
-    values = tuple(points.values())
-    if floats is not None:
-        numbers = _NUMBERS.setdefault(numbers, numbers)
-        values = tuple(floats.setdefault(v, v) for v in values)
-    return SheetScore(total, Points(numbers, values), missing)
-
-
-_NUMBERS: dict[tuple[int, ...], tuple[int, ...]] = {}
+    return SheetScore(total, Points(tuple(points), tuple(points.values())), missing)
 
 
 def member_results(

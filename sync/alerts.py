@@ -167,7 +167,7 @@ def plan_notices(
             keyed.append((key, alert))
     keyed.sort(key=lambda ka: ka[0])
     due, waiting, unaddressable = _classify(cfg, [a for _, a in keyed], local_now)
-    reserve = 1 if digest_would_go(cfg, roster, statuses, ledger, now) else 0
+    reserve = 1 if digest_would_go(cfg, statuses, ledger, now) else 0
     due, queued = _within_daily_limit(cfg, due, ledger, today, reserve=reserve)
     return AlertPlan(tuple(due), tuple(waiting), tuple(unaddressable), tuple(queued))
 
@@ -196,19 +196,19 @@ def plan_digest(
 
 def digest_would_go(
     cfg: WardConfig,
-    roster: Roster,
     statuses: Sequence[Track],
     ledger: Mapping[str, LedgerEntry],
     now: datetime,
 ) -> bool:
     """Whether a digest is due, addressed and in the send window at ``now``."""
     local_now = now.astimezone(cfg.tz)
-    digest = _digest(cfg, roster, statuses, ledger, local_now)
     return (
-        digest is not None
-        and not _blocked(digest.alert_id, ledger)
-        and bool(digest.to)
+        _digest_week(cfg, ledger, local_now) is not None
         and _in_window(cfg, local_now)
+        and (
+            cfg.alerts.digest_when_empty
+            or any(m.state is MilestoneState.OVERDUE for st in statuses for m in st.milestones)
+        )
     )
 
 
@@ -367,15 +367,10 @@ def _digest(
     local_now: datetime,
 ) -> Alert | None:
     policy = cfg.alerts
-    staff = tuple(a for s in cfg.mail.ward_staff for a in _addresses(s))
-    if policy.digest_weekday is None or not staff:
-        return None
-    # The digest of an ISO week is due from its weekday on, and only within that week.
-    if local_now.weekday() < policy.digest_weekday:
+    staff = _staff(cfg)
+    if _digest_week(cfg, ledger, local_now) is None:
         return None
     iso_year, week, _ = local_now.isocalendar()
-    if _blocked(f"digest:{iso_year}-W{week:02d}", ledger):
-        return None  # this week's digest went out: nothing to build
     week_start = date.fromisocalendar(iso_year, week, 1)
     digest_day = week_start + timedelta(days=policy.digest_weekday)
 
@@ -477,6 +472,23 @@ def _digest(
     )
 
 
+def _staff(cfg: WardConfig) -> tuple[str, ...]:
+    return tuple(a for s in cfg.mail.ward_staff for a in _addresses(s))
+
+
+def _digest_week(
+    cfg: WardConfig, ledger: Mapping[str, LedgerEntry], local_now: datetime
+) -> str | None:
+    """This week's digest id when one is wanted now and not sent yet (its content aside)."""
+    weekday = cfg.alerts.digest_weekday
+    # The digest of an ISO week is due from its weekday on, and only within that week.
+    if weekday is None or not _staff(cfg) or local_now.weekday() < weekday:
+        return None
+    iso_year, week, _ = local_now.isocalendar()
+    alert_id = f"digest:{iso_year}-W{week:02d}"
+    return None if _blocked(alert_id, ledger) else alert_id
+
+
 def summary_location(cfg: WardConfig) -> str:
     """Where staff find the summary tabs: the spreadsheet's address, or the workbook."""
     d = cfg.destination
@@ -485,9 +497,7 @@ def summary_location(cfg: WardConfig) -> str:
     return f"tệp {d.path.name}" if d.path is not None else ""
 
 
-def _last_notice_by_branch(
-    ledger: Mapping[str, LedgerEntry], tz: tzinfo
-) -> dict[str, LedgerEntry]:
+def _last_notice_by_branch(ledger: Mapping[str, LedgerEntry], tz: tzinfo) -> dict[str, LedgerEntry]:
     """Per branch, the sent reminder / overdue notice of the latest day; on that day the
     most urgent one. By day, not by minute: a cycle resumed after a crash sends part of its
     notices minutes later, and must still write the same digest."""

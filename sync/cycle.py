@@ -874,19 +874,24 @@ def _send_batch(
                 report.sent.append(alert_id)
 
 
+def _record_intent(store: StateStore, alert: Alert, subject: str, now: datetime) -> None:
+    recipients = "; ".join(alert.to) + (f" (Cc: {'; '.join(alert.cc)})" if alert.cc else "")
+    store.record_intent(
+        alert.alert_id,
+        kind=str(alert.kind),
+        branch_code=alert.branch_code,
+        milestone_id=alert.milestone_id,
+        recipients=recipients,
+        subject=subject,
+        now=now,
+    )
+
+
 def _record_failure(
     store: StateStore, alert: Alert, error: str, now: datetime, report: CycleReport
 ) -> None:
     with store.transaction():
-        store.record_intent(
-            alert.alert_id,
-            kind=str(alert.kind),
-            branch_code=alert.branch_code,
-            milestone_id=alert.milestone_id,
-            recipients="; ".join(alert.to),
-            subject="",
-            now=now,
-        )
+        _record_intent(store, alert, "", now)
         store.record_result(alert.alert_id, "failed", now=now, error=error)
     report.failed.append(alert.alert_id)
     log.warning("Không tạo được thư %s: %s", alert.alert_id, error)

@@ -67,15 +67,14 @@ def _check_file(path: Path) -> None:
         )
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, limit: int = -1) -> bytes:
+    """The file's bytes (its first ``limit`` bytes), with a Vietnamese error for every way
+    reading can fail, and for an empty file."""
     try:
         with path.open("rb") as f:
-            raw = f.read()
+            raw = f.read(limit)
     except FileNotFoundError as e:  # it was there a moment ago (_check_file)
-        raise SourceError(
-            f"Tệp {path} vừa bị xóa hoặc đổi tên trong lúc đọc (có thể đang được tải về hay "
-            "ghi đè): chu kỳ sau sẽ đọc lại; nếu lỗi lặp lại, hãy kiểm tra tệp"
-        ) from e
+        raise SourceError(_vanished(path)) from e
     except OSError as e:
         raise SourceError(_os_problem(path, e)) from e
     if not raw:
@@ -84,6 +83,13 @@ def _read_bytes(path: Path) -> bytes:
             "hãy tải lại tệp"
         )
     return raw
+
+
+def _vanished(path: Path) -> str:
+    return (
+        f"Tệp {path} vừa bị xóa hoặc đổi tên trong lúc đọc (có thể đang được tải về hay "
+        "ghi đè): chu kỳ sau sẽ đọc lại; nếu lỗi lặp lại, hãy kiểm tra tệp"
+    )
 
 
 def _os_problem(path: Path, e: OSError) -> str:
@@ -141,27 +147,6 @@ _HEAD = 1 << 16  # what the checks of a file's kind look at
 _CHUNK = 1 << 20
 
 
-def _read_head(path: Path) -> bytes:
-    """The first bytes of the file (its kind is told by them), with the same Vietnamese
-    errors as a whole read."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(_HEAD)
-    except FileNotFoundError as e:  # it was there a moment ago (_check_file)
-        raise SourceError(
-            f"Tệp {path} vừa bị xóa hoặc đổi tên trong lúc đọc (có thể đang được tải về hay "
-            "ghi đè): chu kỳ sau sẽ đọc lại; nếu lỗi lặp lại, hãy kiểm tra tệp"
-        ) from e
-    except OSError as e:
-        raise SourceError(_os_problem(path, e)) from e
-    if not head:
-        raise SourceError(
-            f"Tệp {path.name} trống (0 byte): có thể tải về chưa xong hoặc lưu bị lỗi; "
-            "hãy tải lại tệp"
-        )
-    return head
-
-
 def _nul_line(path: Path) -> int | None:
     """The line of the first NUL byte, if any (csv accepts NUL since 3.11: a cell would
     carry it silently). A scan of the bytes, chunk by chunk: the file is never whole in
@@ -184,7 +169,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     the whole text in memory, and one string object per distinct cell text (choice texts,
     dates and names repeat across tens of thousands of rows)."""
     name = path.name
-    head = _read_head(path)
+    head = _read_bytes(path, _HEAD)  # the file's kind is told by its first bytes
     odd = _not_what_it_says(path, head)
     if odd:
         raise SourceError(odd)
@@ -223,10 +208,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
             f"Tệp {name} không đọc được như tệp CSV ở dòng {at}: tệp bị hỏng; {_RELOAD_CSV}"
         ) from e
     except FileNotFoundError as e:
-        raise SourceError(
-            f"Tệp {path} vừa bị xóa hoặc đổi tên trong lúc đọc (có thể đang được tải về hay "
-            "ghi đè): chu kỳ sau sẽ đọc lại; nếu lỗi lặp lại, hãy kiểm tra tệp"
-        ) from e
+        raise SourceError(_vanished(path)) from e
     except OSError as e:
         raise SourceError(_os_problem(path, e)) from e
     if not rows:
