@@ -10,7 +10,7 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from datetime import date
 from typing import TypeVar
 
-from sync.config import Milestone
+from sync.config import ConcreteMilestone, Milestone, expand_milestones
 from sync.latest import first_by, latest_by
 from sync.model import (
     SIX_CLEAR_KEYS,
@@ -33,15 +33,17 @@ R = TypeVar("R", bound=RecordBase)
 
 
 def milestone_status(
-    milestone: Milestone,
+    milestone: Milestone | ConcreteMilestone,
     done_on: date | None,
     *,
     today: date,
     due_soon_days: int,
     branch_code: str,
 ) -> MilestoneStatus:
-    """The state of one milestone for one branch on ``today`` (``due`` is inclusive)."""
+    """The state of one milestone for one branch (``branch_code`` "" for the ward's own) on
+    ``today`` (``due`` is inclusive)."""
     due = milestone.due
+    assert due is not None  # a recurring milestone is first expanded into occurrences
     if done_on is not None and done_on > today:
         done_on = None  # a date still ahead (a planned session) is not done yet
     if done_on is not None:
@@ -80,6 +82,35 @@ def _task_ok(report: BranchReport) -> bool:
 def _past(d: date | None, today: date) -> date | None:
     """A stated date counts only once it has come."""
     return d if d is not None and d <= today else None
+
+
+def _reviewed_since(reports: Sequence[BranchReport], starts: date | None) -> date | None:
+    """Local date of the first submission on or after ``starts`` that answers "Tiến độ
+    nhiệm vụ": the branch reviewed its registered items then. One after the due date closes
+    the milestone late (the branch answered the overdue notice); one before ``starts``
+    belongs to an earlier window and never counts."""
+    return _first_date(
+        [
+            r
+            for r in reports
+            if _filled(r.task_progress) and (starts is None or r.submitted_at.date() >= starts)
+        ]
+    )
+
+
+def ward_milestone_statuses(
+    milestones: Sequence[Milestone | ConcreteMilestone],
+    *,
+    today: date,
+    due_soon_days: int,
+) -> tuple[MilestoneStatus, ...]:
+    """The ward's own milestones (scope ward), in config order: done on the day staff
+    recorded in the config (``done_on``), else open. ``branch_code`` is ""."""
+    return tuple(
+        milestone_status(m, m.done_on, today=today, due_soon_days=due_soon_days, branch_code="")
+        for m in expand_milestones(milestones)
+        if m.scope == "ward"
+    )
 
 
 def _first_date(reports: Sequence[BranchReport]) -> date | None:
@@ -128,7 +159,7 @@ def _group(records: Iterable[BranchReport]) -> dict[str, list[BranchReport]]:
 
 def branch_statuses(
     roster: Roster,
-    milestones: Sequence[Milestone],
+    milestones: Sequence[Milestone | ConcreteMilestone],
     reports: Sequence[BranchReport],
     registrations: Sequence[Registration],
     sheets: Sequence[ScoreSheet],
@@ -167,7 +198,7 @@ def first_dates(records: Iterable[R], key: Callable[[R], str]) -> dict[str, date
 
 def branch_statuses_from(
     roster: Roster,
-    milestones: Sequence[Milestone],
+    milestones: Sequence[Milestone | ConcreteMilestone],
     reports: Sequence[BranchReport],
     first_reg: Mapping[str, date],
     first_scored: Mapping[str, date],
@@ -176,7 +207,9 @@ def branch_statuses_from(
     due_soon_days: int,
 ) -> tuple[BranchStatus, ...]:
     """One status per roster branch, in roster order, from the branches' form A history and
-    the date each member first had a registration / a committee score."""
+    the date each member first had a registration / a committee score. ``milestones`` are
+    expanded here (``sync.config.concrete_milestones``); the ward's own are not a branch's."""
+    concrete = [m for m in expand_milestones(milestones) if m.scope == "branch"]
     by_branch = _group(reports)
     out: list[BranchStatus] = []
     for branch in roster.branches:
@@ -201,7 +234,7 @@ def branch_statuses_from(
         )
         report_sent = bool(latest is not None and latest.report_sent)
 
-        done_dates: dict[str, date | None] = {
+        done_dates: dict[str | None, date | None] = {
             "plan_issued": latest.plan_date if latest is not None else None,
             "session_held": latest.session_date if latest is not None else None,
             "task_registered": _first_date([r for r in history if _task_ok(r)]),
@@ -212,12 +245,15 @@ def branch_statuses_from(
         statuses = tuple(
             milestone_status(
                 m,
-                done_dates[m.done_when],
+                # a quarterly review is dated within its own window
+                _reviewed_since(history, m.starts)
+                if m.done_when == "progress_reviewed"
+                else done_dates[m.done_when],
                 today=today,
                 due_soon_days=due_soon_days,
                 branch_code=branch.code,
             )
-            for m in milestones
+            for m in concrete
             if m.branches is None or branch.code in m.branches
         )
         out.append(

@@ -99,12 +99,15 @@ class SheetScore:
     total: float
     points: Mapping[int, float]
     missing: tuple[int, ...]
+    rejected: tuple[int, ...] = ()  # criteria whose answer was unreadable
 
 
 def score_sheet(rubric: Rubric, sheet: ScoreSheet) -> SheetScore:
     """``sheet_total`` in the compact form members' results keep."""
     total, points, missing = sheet_total(rubric, sheet)
-    return SheetScore(total, Points(tuple(points), tuple(points.values())), missing)
+    return SheetScore(
+        total, Points(tuple(points), tuple(points.values())), missing, sheet.rejected
+    )
 
 
 def member_results(
@@ -143,6 +146,14 @@ def results_of(
     for member in roster.members:
         self_total = self_totals.get(member.code)
         scored = committee.get(member.code)
+        review = None
+        if scored is not None and scored.rejected:
+            # the committee's latest sheet has a wrong cell: neither it nor an earlier
+            # sheet classifies the member until the committee sends a valid one
+            review = "Phiếu cấp ủy chấm có ô không hợp lệ: " + ", ".join(
+                f"tiêu chí {n}" for n in scored.rejected
+            )
+            scored = None
         committee_total = scored.total if scored is not None else None
         learned = learning.get(member.code)
         out.append(
@@ -153,7 +164,7 @@ def results_of(
                 self_total=self_total,
                 committee_total=committee_total,
                 band=rubric.band_for(committee_total) if committee_total is not None else None,
-                pending=self_total is not None and scored is None,
+                pending=self_total is not None and scored is None and review is None,
                 gap_flag=(
                     self_total is not None
                     and committee_total is not None
@@ -163,6 +174,7 @@ def results_of(
                 committee_criteria=scored.points if scored is not None else {},
                 learning_lessons=learned[0] if learned is not None else None,
                 learning_passed=learned[1] if learned is not None else None,
+                review_reason=review,
             )
         )
     return tuple(out)

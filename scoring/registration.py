@@ -48,8 +48,12 @@ def evaluate_registration(rubric: Rubric, reg: Registration) -> RegistrationResu
         line = _failure(section, _chosen_count(section, reg.sections.get(section.id, ())))
         if line is not None:
             failed.append(line)
+    answers = {normalize_title(k): v for k, v in reg.self_assessment.items()}
     return RegistrationResult(
         complete=not failed,
         failed_rules=tuple(failed),
         self_assessment_done=sum(1 for v in reg.self_assessment.values() if v is True),
+        self_assessment=tuple(
+            answers.get(key) for key in _item_keys(tuple(rubric.self_assessment_rows))
+        ),
     )

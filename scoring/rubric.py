@@ -60,42 +60,92 @@ class RegistrationSection(_Strict):
         return self
 
 
-BranchCheck = Literal["session_held", "task_registered", "report_sent", "plan_issued"]
-MemberCheck = Literal["criterion", "has_registration", "registration_complete"]
+BranchCheck = Literal[
+    "session_held", "task_registered", "task_completed", "report_sent", "plan_issued"
+]
+MemberCheck = Literal["criteria", "criterion", "has_registration", "registration_complete"]
+Population = Literal["all", "civil_servants"]
+
+_PART_KEYS = ("branch_check", "member_check", "criteria", "criterion", "who", "branch_field")
 
 
-class Target(_Strict):
-    """One ward KPI.
+class TargetPart(_Strict):
+    """One thing a target names, measured on its own (a target is met when every part is).
 
-    unit=branch: share of branches passing ``branch_check``.
-    unit=member: share of eligible members (not exempt) passing ``member_check``; for a
-    branch with no member-level evidence the branch's reported ``branch_field`` counts.
+    unit=branch: share of roster branches passing ``branch_check``.
+    unit=member: share of eligible members (not exempt; ``who`` narrows them) passing
+    ``member_check``: ``criteria`` means the committee's score meets every listed criterion
+    (see Target.min_score). A branch without member-level evidence falls back to the
+    count it reported on form A (``branch_field``), which shows a figure but never a
+    verdict.
     """
 
-    id: str = Field(min_length=1)
-    title: str = Field(min_length=1)
-    unit: Literal["branch", "member"]
-    target: float = Field(gt=0, le=1)
+    label: str = ""  # shown under the target when it has several parts, e.g. "TC8 và TC10"
     branch_check: BranchCheck | None = None
     member_check: MemberCheck | None = None
-    criterion: int | None = None  # with member_check=criterion
-    min_score: float | None = None  # committee score needed; default: the criterion's max
-    branch_field: str | None = None  # a BranchReport.counts key, the branch-level fallback
+    criteria: list[int] = Field(default_factory=list)
+    criterion: int | None = None  # older rubric files: one criterion
+    who: Population = "all"
+    target: float | None = Field(default=None, gt=0, le=1)  # default: the target's
+    branch_field: str | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> Target:
-        if self.unit == "branch":
-            if self.branch_check is None:
-                raise ValueError("chỉ tiêu theo chi bộ (unit: branch) cần 'branch_check'")
-        else:
-            if self.member_check is None:
-                raise ValueError("chỉ tiêu theo đảng viên (unit: member) cần 'member_check'")
-            if self.member_check == "criterion" and self.criterion is None:
-                raise ValueError("member_check 'criterion' cần trường 'criterion' (số tiêu chí)")
+    def _one_check(self) -> TargetPart:
+        if self.criterion is not None and not self.criteria:
+            object.__setattr__(self, "criteria", [self.criterion])
+        if self.criteria and self.member_check in (None, "criterion"):
+            object.__setattr__(self, "member_check", "criteria")
+        if self.member_check == "criteria" and not self.criteria:
+            raise ValueError("member_check 'criteria' cần danh sách 'criteria' (số tiêu chí)")
+        if (self.branch_check is None) == (self.member_check is None):
+            raise ValueError(
+                "mỗi phần của chỉ tiêu cần đúng một trong 'branch_check' (theo chi bộ) hoặc "
+                "'member_check'/'criteria' (theo đảng viên)"
+            )
         if self.branch_field is not None and self.branch_field not in BRANCH_COUNT_KEYS:
             raise ValueError(
                 f"branch_field '{self.branch_field}' không có; chấp nhận: "
                 + ", ".join(BRANCH_COUNT_KEYS)
+            )
+        return self
+
+    @property
+    def unit(self) -> Literal["branch", "member"]:
+        return "branch" if self.branch_check is not None else "member"
+
+
+class Target(_Strict):
+    """One ward target of the year (the plan's section II), measured by every part its
+    text names. A single-part target may give the part's keys on the target itself."""
+
+    id: str = Field(min_length=1)
+    number: int | None = Field(default=None, ge=1)  # as numbered in the plan
+    title: str = Field(min_length=1)
+    unit: Literal["branch", "member"] | None = None  # older files; read from the parts
+    target: float = Field(gt=0, le=1)
+    # committee score that meets a criterion; default its maximum ("Không áp dụng" counts
+    # as the maximum when the rubric says so)
+    min_score: float | None = None
+    # form A "Tiến độ nhiệm vụ" answers that mean done (branch_check task_completed)
+    done_progress: list[str] = Field(default_factory=lambda: ["Đã hoàn thành"])
+    parts: list[TargetPart] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_part(cls, data: object) -> object:
+        if isinstance(data, dict) and "parts" not in data:
+            part = {k: data[k] for k in _PART_KEYS if k in data}
+            data = {k: v for k, v in data.items() if k not in _PART_KEYS}
+            data["parts"] = [part]
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Target:
+        units = {p.unit for p in self.parts}
+        if self.unit is not None and units != {self.unit}:
+            raise ValueError(
+                f"unit '{self.unit}' không khớp với các phần của chỉ tiêu "
+                "(branch_check: theo chi bộ; member_check/criteria: theo đảng viên)"
             )
         return self
 
@@ -143,8 +193,12 @@ class Rubric(_Strict):
         if len(set(target_ids)) != len(target_ids):
             raise ValueError("mã chỉ tiêu (targets.id) bị trùng")
         for t in self.targets:
-            if t.criterion is not None and t.criterion not in numbers:
-                raise ValueError(f"chỉ tiêu '{t.id}' dùng tiêu chí {t.criterion} không có")
+            for p in t.parts:
+                unknown = [n for n in p.criteria if n not in numbers]
+                if unknown:
+                    raise ValueError(
+                        f"chỉ tiêu '{t.id}' dùng tiêu chí {', '.join(map(str, unknown))} không có"
+                    )
         return self
 
     # -- helpers used by scoring and normalisation --------------------------------------

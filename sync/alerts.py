@@ -9,7 +9,13 @@ Alert ids are stable, so the ledger decides what was already sent:
     {milestone_id}:{branch_code}:reminder:{N}d
     {milestone_id}:{branch_code}:overdue:{n}
     {milestone_id}:{branch_code}:escalation:{n}
+    {milestone_id}:ward:reminder:{N}d        the ward's own milestones (scope ward),
+    {milestone_id}:ward:overdue:{n}          to mail.ward_staff, never escalated
     digest:{ISO year}-W{week:02}
+
+A quarterly occurrence's milestone id carries its quarter ("ra_soat_quy:2026-Q3"), so
+each quarter has its own notices. Milestones are always read through
+``concrete_milestones(cfg)``.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Protocol
 
-from sync.config import Milestone, WardConfig
+from scoring.branches import ward_milestone_statuses
+from sync.config import ConcreteMilestone, WardConfig, concrete_milestones
 from sync.model import (
     Alert,
     AlertKind,
@@ -142,11 +149,21 @@ def plan_notices(
         raise ValueError("plan_alerts: 'now' must be timezone-aware")
     local_now = now.astimezone(cfg.tz)
     today = local_now.date()
-    milestones = {m.id: m for m in cfg.milestones}
-    order = {m.id: i for i, m in enumerate(cfg.milestones)}
+    concrete = concrete_milestones(cfg)
+    milestones = {m.id: m for m in concrete}
+    order = {m.id: i for i, m in enumerate(concrete)}
     branches = {b.code: b for b in roster.branches}
 
     keyed: list[tuple[tuple[object, ...], Alert]] = []
+    # The ward's own milestones depend on the config and the day only: planned here, so an
+    # idle cycle plans them too. Their key sorts before every branch's.
+    for ms in ward_milestone_statuses(concrete, today=today, due_soon_days=0):
+        if ms.state not in _OPEN_STATES:
+            continue
+        alert = _ward_alert(cfg, ms, milestones[ms.milestone_id], today, local_now, ledger)
+        if alert is not None:
+            key = ((), order[ms.milestone_id], ms.milestone_id, _KIND_ORDER[alert.kind])
+            keyed.append((key, alert))
     for status in statuses:
         branch = branches.get(status.branch_code)
         if branch is None:  # statuses come from the roster; nobody to address otherwise
@@ -278,41 +295,86 @@ def _within_daily_limit(
 # ---------------------------------------------------------------------------------------
 
 
-def _branch_alert(
-    cfg: WardConfig,
-    branch: Branch,
-    ms: MilestoneStatus,
-    milestone: Milestone | None,
-    today: date,
-    local_now: datetime,
-    ledger: Mapping[str, LedgerEntry] | None = None,
-) -> Alert | None:
-    policy = cfg.alerts
-    due = ms.due
+@dataclass(frozen=True)
+class _Timing:
+    """Which notice a milestone open on ``today`` calls for."""
+
     kind: AlertKind
+    occurrence: str  # "7d" (reminder N days before), "3" (3rd overdue notice)
+    reached_on: date  # the day it became due
+    notice_number: int | None
+    days_before: int | None
+
+
+def _timing(cfg: WardConfig, due: date, today: date, *, escalate: bool) -> _Timing | None:
+    """The reminder or overdue notice due on ``today`` for a milestone due on ``due``, or
+    None. ``escalate``: overdue notices turn into escalations after escalate_after_days."""
+    policy = cfg.alerts
     if today <= due:
         reached = [o for o in policy.reminder_days_before if due - timedelta(days=o) <= today]
         if not reached:
             return None
         offset = min(reached)  # only the most recent offset: no burst after a pause
-        kind, occurrence, reached_on = AlertKind.REMINDER, f"{offset}d", due - timedelta(offset)
-        notice_number: int | None = None
-        days_before: int | None = offset
-    else:
-        if policy.overdue_max == 0:
-            return None
-        days_overdue = (today - due).days
-        every = policy.overdue_every_days
-        n = 1 + (days_overdue - 1) // every
-        if n > policy.overdue_max:
-            return None
-        nominal_day = 1 + (n - 1) * every
-        escalate = nominal_day >= policy.escalate_after_days
-        kind = AlertKind.ESCALATION if escalate else AlertKind.OVERDUE
-        occurrence, reached_on = str(n), due + timedelta(days=nominal_day)
-        notice_number, days_before = n, None
+        return _Timing(AlertKind.REMINDER, f"{offset}d", due - timedelta(offset), None, offset)
+    if policy.overdue_max == 0:
+        return None
+    days_overdue = (today - due).days
+    every = policy.overdue_every_days
+    n = 1 + (days_overdue - 1) // every
+    if n > policy.overdue_max:
+        return None
+    nominal_day = 1 + (n - 1) * every
+    kind = (
+        AlertKind.ESCALATION
+        if escalate and nominal_day >= policy.escalate_after_days
+        else AlertKind.OVERDUE
+    )
+    return _Timing(kind, str(n), due + timedelta(days=nominal_day), n, None)
 
-    alert_id = f"{ms.milestone_id}:{branch.code}:{kind.value}:{occurrence}"
+
+def _milestone_context(
+    cfg: WardConfig,
+    ms: MilestoneStatus,
+    milestone: ConcreteMilestone | None,
+    timing: _Timing,
+    today: date,
+    local_now: datetime,
+    alert_id: str,
+) -> dict[str, object]:
+    """What every reminder / overdue template reads about the milestone itself."""
+    due = ms.due
+    starts = milestone.starts if milestone is not None else None
+    return {
+        "ward_name": cfg.ward.name,
+        "milestone_id": ms.milestone_id,
+        "milestone_title": milestone.title if milestone is not None else ms.milestone_id,
+        "due_date": fmt_date(due),
+        "starts_date": fmt_date(starts) if starts is not None else "",
+        "days_left": max((due - today).days, 0),
+        "days_overdue": max((today - due).days, 0),
+        "days_before": timing.days_before,
+        "notice_number": timing.notice_number,
+        "notice_max": cfg.alerts.overdue_max,
+        "occurrence": timing.occurrence,
+        "as_of": fmt_datetime(local_now),
+        "alert_code": alert_code(alert_id),
+    }
+
+
+def _branch_alert(
+    cfg: WardConfig,
+    branch: Branch,
+    ms: MilestoneStatus,
+    milestone: ConcreteMilestone | None,
+    today: date,
+    local_now: datetime,
+    ledger: Mapping[str, LedgerEntry] | None = None,
+) -> Alert | None:
+    timing = _timing(cfg, ms.due, today, escalate=True)
+    if timing is None:
+        return None
+    kind = timing.kind
+    alert_id = f"{ms.milestone_id}:{branch.code}:{kind.value}:{timing.occurrence}"
     if ledger is not None and _blocked(alert_id, ledger):
         return None  # already sent: nothing to build (most of an idle cycle's plan)
     to = _addresses(branch.secretary_email)
@@ -323,23 +385,13 @@ def _branch_alert(
         supervisor_name = branch.supervisor_name.strip()
     # Only this branch's own data: a secretary's mail never speaks of another branch.
     context: dict[str, object] = {
-        "ward_name": cfg.ward.name,
+        **_milestone_context(cfg, ms, milestone, timing, today, local_now, alert_id),
+        "scope": "branch",
         "branch_code": branch.code,
         "branch_name": branch.name,
         "secretary_name": branch.secretary_name.strip(),
         "supervisor_name": supervisor_name,
         "supervisor_copied": bool(cc),
-        "milestone_id": ms.milestone_id,
-        "milestone_title": milestone.title if milestone is not None else ms.milestone_id,
-        "due_date": fmt_date(due),
-        "days_left": max((due - today).days, 0),
-        "days_overdue": max((today - due).days, 0),
-        "days_before": days_before,
-        "notice_number": notice_number,
-        "notice_max": policy.overdue_max,
-        "occurrence": occurrence,
-        "as_of": fmt_datetime(local_now),
-        "alert_code": alert_code(alert_id),
     }
     return Alert(
         alert_id=alert_id,
@@ -348,8 +400,49 @@ def _branch_alert(
         cc=cc,
         branch_code=branch.code,
         milestone_id=ms.milestone_id,
-        occurrence=occurrence,
-        due_at=_at_window_start(cfg, reached_on),
+        occurrence=timing.occurrence,
+        due_at=_at_window_start(cfg, timing.reached_on),
+        context=context,
+    )
+
+
+WARD_ALERT_SCOPE = "ward"  # the middle part of a ward milestone's alert ids
+
+
+def _ward_alert(
+    cfg: WardConfig,
+    ms: MilestoneStatus,
+    milestone: ConcreteMilestone,
+    today: date,
+    local_now: datetime,
+    ledger: Mapping[str, LedgerEntry] | None = None,
+) -> Alert | None:
+    """A reminder / overdue notice of the ward's own milestone, to the ward staff only (a
+    branch secretary never hears of it). Never escalated: there is nobody above to copy."""
+    timing = _timing(cfg, ms.due, today, escalate=False)
+    if timing is None:
+        return None
+    alert_id = f"{ms.milestone_id}:{WARD_ALERT_SCOPE}:{timing.kind.value}:{timing.occurrence}"
+    if ledger is not None and _blocked(alert_id, ledger):
+        return None
+    context: dict[str, object] = {
+        **_milestone_context(cfg, ms, milestone, timing, today, local_now, alert_id),
+        "scope": "ward",
+        "branch_code": "",
+        "branch_name": "",
+        "secretary_name": "",
+        "supervisor_name": "",
+        "supervisor_copied": False,
+    }
+    return Alert(
+        alert_id=alert_id,
+        kind=timing.kind,
+        to=_staff(cfg),
+        cc=(),
+        branch_code="",  # not a branch's: the digest and the branch columns skip it
+        milestone_id=ms.milestone_id,
+        occurrence=timing.occurrence,
+        due_at=_at_window_start(cfg, timing.reached_on),
         context=context,
     )
 
@@ -374,8 +467,9 @@ def _digest(
     week_start = date.fromisocalendar(iso_year, week, 1)
     digest_day = week_start + timedelta(days=policy.digest_weekday)
 
-    milestones = {m.id: m for m in cfg.milestones}
-    order = {m.id: i for i, m in enumerate(cfg.milestones)}
+    concrete = concrete_milestones(cfg)
+    milestones = {m.id: m for m in concrete}
+    order = {m.id: i for i, m in enumerate(concrete)}
     branches = {b.code: b for b in roster.branches}
     last_notice = _last_notice_by_branch(ledger, cfg.tz)
     late: list[dict[str, object]] = []
@@ -436,8 +530,19 @@ def _digest(
             by_milestone[m["milestone_id"]] = by_milestone.get(m["milestone_id"], 0) + 1
     milestone_counts = [
         {"milestone_id": m.id, "title": m.title, "late_count": by_milestone[m.id]}
-        for m in cfg.milestones
+        for m in concrete
         if m.id in by_milestone
+    ]
+    # the ward's own overdue milestones, so the staff's weekly page is complete
+    ward_overdue = [
+        {
+            "milestone_id": ms.milestone_id,
+            "title": milestones[ms.milestone_id].title,
+            "due_date": fmt_date(ms.due),
+            "days_overdue": ms.days_overdue,
+        }
+        for ms in ward_milestone_statuses(concrete, today=local_now.date(), due_soon_days=0)
+        if ms.state is MilestoneState.OVERDUE
     ]
     occurrence = f"{iso_year}-W{week:02d}"
     alert_id = f"digest:{occurrence}"
@@ -455,6 +560,7 @@ def _digest(
         "summarised": summarised,
         "shown_count": len(shown),
         "milestone_counts": milestone_counts,
+        "ward_overdue": ward_overdue,
         "summary_location": summary_location(cfg),
         "alert_code": alert_code(alert_id),
         "queued_count": 0,  # set when the daily sending limit holds messages back

@@ -18,7 +18,14 @@ from sync.config import SourceConfig, WardConfig
 from sync.errors import ConfigError
 from sync.evaluation import Inputs
 from sync.mapping import FormMapping, load_mapping
-from sync.ports import Backend, Destination, MailTransport, RosterSource, Source
+from sync.ports import (
+    Backend,
+    Destination,
+    DocumentWriter,
+    MailTransport,
+    RosterSource,
+    Source,
+)
 
 if TYPE_CHECKING:
     from scoring.rubric import Rubric
@@ -143,7 +150,17 @@ def make_backend(
         transport=_transport(cfg, apis),
         roster_source=roster_source(cfg, apis),
         apis=apis,
+        documents=_documents(cfg),
     )
+
+
+def _documents(cfg: WardConfig) -> DocumentWriter | None:
+    """The year-end report is a file on every backend (a Drive upload can come later)."""
+    if cfg.report.path is None:
+        return None
+    from sync.outputs.report_docx import ReportFile
+
+    return ReportFile(cfg.report.path)
 
 
 def _source(

@@ -8,8 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from sync.alerts import fmt_date
 from sync.backend import google_apis, load_inputs, make_backend
-from sync.config import WardConfig, load_config
+from sync.config import WardConfig, concrete_milestones, load_config
 from sync.errors import ConfigError
 from sync.evaluation import Inputs, without_repeats
 from sync.model import AlertKind, SourceKind
@@ -46,33 +47,17 @@ def check(config_path: Path, now: datetime, *, apis: GoogleApis | None = None) -
         findings += [Finding("error", p) for p in e.problems]
         # without a valid roster nothing can be matched, but the files can still be read
         return findings + _check_source_files(cfg) + _check_mail(cfg)
-    findings += _check_cross_references(inputs)
+    findings += _check_cross_references(inputs, now)
     findings += _check_sources(inputs, now, apis)
     findings += _check_destination(cfg, apis)
     findings += _check_mail(cfg)
     return findings
 
 
-def _check_cross_references(inputs: Inputs) -> list[Finding]:
+def _check_cross_references(inputs: Inputs, now: datetime) -> list[Finding]:
     cfg, rubric, roster = inputs.cfg, inputs.rubric, inputs.roster
     out: list[Finding] = []
-    codes = {b.code for b in roster.branches}
-    for m in cfg.milestones:
-        for code in m.branches or ():
-            if code not in codes:
-                out.append(
-                    Finding(
-                        "error",
-                        f"milestones.{m.id}.branches: chi bộ '{code}' không có trong danh sách",
-                    )
-                )
-        if m.due.year != cfg.ward.year:
-            out.append(
-                Finding(
-                    "warning",
-                    f"milestones.{m.id}.due: hạn {m.due:%d/%m/%Y} không thuộc năm {cfg.ward.year}",
-                )
-            )
+    out += _check_milestones(inputs, now)
     if rubric.year != cfg.ward.year:
         out.append(
             Finding(
@@ -117,6 +102,75 @@ def _check_cross_references(inputs: Inputs) -> list[Finding]:
                 + " (không gửi được nhắc nhở cho các chi bộ này)",
             )
         )
+    return out
+
+
+def _check_milestones(inputs: Inputs, now: datetime) -> list[Finding]:
+    """Milestones against the roster, the ward's year, the mappings and the mail setup; and
+    each recurring milestone's occurrences spelled out, so staff see what will be tracked."""
+    cfg, roster = inputs.cfg, inputs.roster
+    out: list[Finding] = []
+    codes = {b.code for b in roster.branches}
+    for m in cfg.milestones:
+        for code in m.branches or ():
+            if code not in codes:
+                out.append(
+                    Finding(
+                        "error",
+                        f"milestones.{m.id}.branches: chi bộ '{code}' không có trong danh sách",
+                    )
+                )
+        if m.scope == "ward" and not cfg.mail.ward_staff:
+            out.append(
+                Finding(
+                    "warning",
+                    f"milestones.{m.id}: mốc của Đảng ủy nhưng mail.ward_staff chưa có email "
+                    "nhận nhắc hạn",
+                )
+            )
+        if m.done_on is not None and m.done_on > now.astimezone(cfg.tz).date():
+            out.append(
+                Finding(
+                    "warning",
+                    f"milestones.{m.id}.done_on: ngày {fmt_date(m.done_on)} chưa đến, chưa "
+                    "tính là hoàn thành",
+                )
+            )
+    by_base: dict[str, list[str]] = {}
+    for c in concrete_milestones(cfg):
+        if c.occurrence:
+            by_base.setdefault(c.base_id, []).append(
+                f"{c.title.rpartition(' — ')[2]} (hạn {fmt_date(c.due)})"
+            )
+        elif c.due.year != cfg.ward.year:
+            out.append(
+                Finding(
+                    "warning",
+                    f"milestones.{c.id}.due: hạn {fmt_date(c.due)} không thuộc năm {cfg.ward.year}",
+                )
+            )
+    for base, occurrences in by_base.items():
+        out.append(
+            Finding(
+                "info",
+                f"milestones.{base}: {len(occurrences)} lần rà soát: " + ", ".join(occurrences),
+            )
+        )
+    if any(m.done_when == "progress_reviewed" for m in cfg.milestones):
+        answered = any(
+            f.field == "task_progress"
+            for s in cfg.sources
+            if s.kind == SourceKind.BRANCH_STATS
+            for f in inputs.mappings[s.id].fields
+        )
+        if not answered:
+            out.append(
+                Finding(
+                    "error",
+                    "milestones: 'done_when: progress_reviewed' cần câu hỏi \"Tiến độ nhiệm vụ\" "
+                    "(trường task_progress) trong ánh xạ của biểu mẫu thống kê",
+                )
+            )
     return out
 
 

@@ -84,6 +84,17 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[common], help="kiểm tra cấu hình, ánh xạ, danh sách")
     sub.add_parser("status", parents=[common], help="bảng tình trạng các chi bộ")
     sub.add_parser("preview-mail", parents=[common], help="xem trước các thư đến hạn (không gửi)")
+    rep = sub.add_parser(
+        "report",
+        parents=[common],
+        help="viết bản nháp báo cáo tổng kết (Biểu mẫu 03, tệp Word .docx)",
+    )
+    rep.add_argument(
+        "--branch",
+        metavar="MÃ_CHI_BỘ",
+        help="báo cáo của một chi bộ, từ số liệu của chính chi bộ đó (mặc định: của Đảng bộ)",
+    )
+    rep.add_argument("--out", type=Path, help="đường dẫn tệp .docx (mặc định: cạnh bảng tổng hợp)")
     auth = sub.add_parser("auth", help="đăng nhập tài khoản Google (OAuth)")
     auth_sub = auth.add_subparsers(dest="auth_command", required=True)
     login = auth_sub.add_parser(
@@ -134,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_status(inputs, now)
     if args.command == "preview-mail":
         return _cmd_preview(inputs, now)
+    if args.command == "report":
+        return _cmd_report(inputs, now, args.branch, args.out)
     return EXIT_FAILED  # pragma: no cover  (argparse enforces the choices)
 
 
@@ -470,6 +483,67 @@ def _cmd_preview(inputs: Inputs, now: datetime) -> int:
             body = msg.get_body(preferencelist=("plain",))
             if body is not None:
                 print(body.get_content())  # type: ignore[attr-defined]
+    return EXIT_OK
+
+
+def report_path(cfg: WardConfig, branch_code: str | None) -> Path:
+    """Where `kns report` writes by default: ``report.path`` for the ward's report, else
+    beside the workbook (or the state, on the Google backend)."""
+    if branch_code is None and cfg.report.path is not None:
+        return cfg.report.path
+    if cfg.report.path is not None:
+        folder = cfg.report.path.parent
+    elif cfg.destination.path is not None:
+        folder = cfg.destination.path.parent
+    else:
+        folder = cfg.state.path.parent
+    suffix = f"-{branch_code}" if branch_code else ""
+    return folder / f"bao-cao-tong-ket-{cfg.ward.year}{suffix}.docx"
+
+
+def _cmd_report(inputs: Inputs, now: datetime, branch_code: str | None, out: Path | None) -> int:
+    from sync.outputs.report_docx import write_report_docx
+    from sync.report import build_report
+
+    cfg = inputs.cfg
+    roster = inputs.roster
+    if branch_code is not None:
+        known = {b.code for b in roster.branches}
+        if branch_code not in known:
+            print(
+                f"Không có chi bộ mã '{branch_code}' trong danh sách chi bộ "
+                f"(có {len(known)} chi bộ, ví dụ: {', '.join(sorted(known)[:3])}).",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+    try:
+        report = _cycle(inputs, now, dry_run=True)
+    except Exception as e:
+        _failure("Không tính được số liệu báo cáo", e)
+        return EXIT_FAILED
+    assert report.evaluation is not None  # a dry run always evaluates
+    ev = report.evaluation
+    document = build_report(
+        cfg,
+        inputs.rubric,
+        roster,
+        ev.statuses,
+        ev.members,
+        ev.kpis,
+        ev.history,
+        now,
+        branch_code=branch_code,
+    )
+    path = out or report_path(cfg, branch_code)
+    try:
+        written = write_report_docx(document, path)
+    except OSError as e:
+        print(f"Không ghi được tệp báo cáo {path}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_FAILED
+    who = f"chi bộ {branch_code}" if branch_code else cfg.ward.name
+    print(f"Đã viết bản nháp báo cáo tổng kết ({who}), số liệu đến {report.now:%d/%m/%Y %H:%M}:")
+    print(f"  {written}")
+    print("Các phần đánh dấu \"Phần này do cán bộ tự viết\" cần cán bộ bổ sung.")
     return EXIT_OK
 
 

@@ -6,13 +6,23 @@ config, data and output travel together.
 
 from __future__ import annotations
 
-from datetime import date, time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sync.errors import ConfigError, describe_validation_error
 from sync.model import SourceKind
@@ -163,15 +173,237 @@ DoneWhen = Literal[
     "report_sent",  # form A: "Đã gửi báo cáo tổng kết" (done when first reported)
     "members_registered",  # every eligible member has a Biểu mẫu 01
     "members_scored",  # every eligible member scored by the committee
+    # form A: "Tiến độ nhiệm vụ" answered on or after the window's start (done on that day)
+    "progress_reviewed",
 ]
+
+# "branch": every branch must meet it (notices to its secretary); "ward": the ward's own
+# committee must (its summary report), notices to mail.ward_staff, done when staff record it.
+MilestoneScope = Literal["branch", "ward"]
+
+_QUARTER_ROMAN = ("I", "II", "III", "IV")
 
 
 class Milestone(_Strict):
+    """One deadline of the plan, as the ward writes it. A quarterly one stands for several
+    occurrences: use ``concrete_milestones(cfg)`` for the list every consumer works on.
+
+    Field order matters: each check reads the fields declared above it."""
+
     id: str = Field(min_length=1, pattern=r"^[a-z0-9_\-]+$")
     title: str = Field(min_length=1)  # Vietnamese, shown in tabs and e-mails
-    due: date  # last day on which the branch is on time (inclusive)
-    done_when: DoneWhen
+    scope: MilestoneScope = "branch"
+    recurs: Literal["quarterly"] | None = None
+    # a recurring milestone's span: quarters ending inside [from, until] give an occurrence
+    from_: date | None = Field(default=None, alias="from")
+    until: date | None = None
+    grace_days: int | None = Field(default=None, ge=0, le=92)  # days after a quarter's end
+    # first day of the window ("Từ ngày A - B"): shown in e-mails; a progress review
+    # (progress_reviewed) dated before it does not count
+    starts: date | None = None
+    due: date | None = None  # last day on time (inclusive)
+    done_when: DoneWhen | None = None
+    done_on: date | None = None  # scope ward: the day staff finished it (they write it here)
     branches: list[str] | None = None  # branch codes; default every branch
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_is_none(cls, data: object) -> object:
+        # an absent field is checked as an explicit null, so an error about it is located
+        # at the field as the ward writes it ("milestones.6.from", not the Python name)
+        if isinstance(data, dict):
+            data = {**dict.fromkeys(("from", "until", "due", "done_when")), **data}
+        return data
+
+    @field_validator("recurs")
+    @classmethod
+    def _recurs_branch_only(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None and info.data.get("scope") == "ward":
+            raise ValueError("chỉ mốc của chi bộ (scope: branch) mới lặp lại hằng quý")
+        return v
+
+    @field_validator("from_")
+    @classmethod
+    def _from_with_recurs(cls, v: date | None, info: ValidationInfo) -> date | None:
+        recurs = info.data.get("recurs")
+        if recurs and v is None:
+            raise ValueError("mốc lặp lại hằng quý cần 'from' (ngày bắt đầu tính các quý)")
+        if not recurs and v is not None:
+            raise ValueError("'from' chỉ dùng cho mốc lặp lại ('recurs: quarterly')")
+        return v
+
+    @field_validator("until")
+    @classmethod
+    def _until_with_recurs(cls, v: date | None, info: ValidationInfo) -> date | None:
+        recurs, start = info.data.get("recurs"), info.data.get("from_")
+        if recurs and v is None:
+            raise ValueError("mốc lặp lại hằng quý cần 'until' (ngày cuối cùng tính các quý)")
+        if not recurs and v is not None:
+            raise ValueError("'until' chỉ dùng cho mốc lặp lại ('recurs: quarterly')")
+        if v is not None and start is not None:
+            if v < start:
+                raise ValueError(f"'until' ({v:%d/%m/%Y}) trước 'from' ({start:%d/%m/%Y})")
+            if not quarters_between(start, v):
+                raise ValueError(
+                    f"không có quý nào kết thúc trong khoảng {start:%d/%m/%Y} - {v:%d/%m/%Y}"
+                )
+        return v
+
+    @field_validator("grace_days")
+    @classmethod
+    def _grace_with_recurs(cls, v: int | None, info: ValidationInfo) -> int | None:
+        if v is not None and not info.data.get("recurs"):
+            raise ValueError("'grace_days' chỉ dùng cho mốc lặp lại ('recurs: quarterly')")
+        return v
+
+    @field_validator("starts")
+    @classmethod
+    def _starts_not_recurring(cls, v: date | None, info: ValidationInfo) -> date | None:
+        if v is not None and info.data.get("recurs"):
+            raise ValueError("mốc lặp lại hằng quý dùng 'from', không dùng 'starts'")
+        return v
+
+    @field_validator("due")
+    @classmethod
+    def _due_unless_recurring(cls, v: date | None, info: ValidationInfo) -> date | None:
+        if info.data.get("recurs"):
+            if v is not None:
+                raise ValueError(
+                    "mốc lặp lại hằng quý không ghi 'due': hạn là ngày cuối mỗi quý "
+                    "(cộng 'grace_days')"
+                )
+            return v
+        if v is None:
+            raise ValueError("thiếu hạn chót 'due' (ngày cuối cùng còn đúng hạn, YYYY-MM-DD)")
+        starts = info.data.get("starts")
+        if starts is not None and starts > v:
+            raise ValueError(f"hạn 'due' ({v:%d/%m/%Y}) trước ngày bắt đầu 'starts'")
+        return v
+
+    @field_validator("done_when")
+    @classmethod
+    def _done_when_by_scope(cls, v: DoneWhen | None, info: ValidationInfo) -> DoneWhen | None:
+        if info.data.get("scope") == "ward":
+            if v is not None:
+                raise ValueError(
+                    "mốc của Đảng ủy (scope: ward) không dùng 'done_when': cán bộ ghi ngày "
+                    "hoàn thành vào 'done_on'"
+                )
+            return v
+        if v is None:
+            raise ValueError("mốc của chi bộ cần 'done_when' (căn cứ ghi nhận hoàn thành)")
+        if info.data.get("recurs") and v != "progress_reviewed":
+            raise ValueError("mốc lặp lại hằng quý dùng 'done_when: progress_reviewed'")
+        return v
+
+    @field_validator("done_on")
+    @classmethod
+    def _done_on_ward_only(cls, v: date | None, info: ValidationInfo) -> date | None:
+        if v is not None and info.data.get("scope", "branch") != "ward":
+            raise ValueError(
+                "'done_on' chỉ dùng cho mốc của Đảng ủy (scope: ward); mốc của chi bộ được "
+                "ghi nhận từ biểu mẫu"
+            )
+        return v
+
+    @field_validator("branches")
+    @classmethod
+    def _no_branches_for_ward(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if v is not None and info.data.get("scope") == "ward":
+            raise ValueError("mốc của Đảng ủy (scope: ward) không áp dụng cho từng chi bộ")
+        return v
+
+
+@dataclass(frozen=True)
+class ConcreteMilestone:
+    """One deadline as tabs, statuses and alerts see it: a one-off milestone as written, or
+    one quarter of a recurring one (its own id, title, window and due date)."""
+
+    id: str  # "sinh_hoat"; an occurrence: "ra_soat_quy:2026-Q3" (stable: ledger ids use it)
+    title: str
+    due: date  # last day on time (inclusive)
+    done_when: DoneWhen | None  # None for a ward milestone
+    scope: MilestoneScope = "branch"
+    starts: date | None = None  # window start: evidence dated before it does not count
+    branches: tuple[str, ...] | None = None
+    done_on: date | None = None  # ward: recorded by staff
+    base_id: str = ""  # the config's id ("ra_soat_quy"); equals ``id`` when not recurring
+    occurrence: str = ""  # "2026-Q3" for a quarterly occurrence
+
+
+def quarters_between(start: date, until: date) -> list[tuple[int, int, date, date]]:
+    """(year, quarter, first day, last day) of each calendar quarter that ends inside
+    [start, until] (a quarter still running at ``until`` has no occurrence)."""
+    out: list[tuple[int, int, date, date]] = []
+    year, q = start.year, (start.month - 1) // 3 + 1
+    while True:
+        first = date(year, 3 * q - 2, 1)
+        last = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - timedelta(days=1)
+        if last > until:
+            return out
+        if last >= start:
+            out.append((year, q, first, last))
+        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+
+
+def _occurrences(m: Milestone) -> list[ConcreteMilestone]:
+    assert m.from_ is not None and m.until is not None  # checked when the config was read
+    grace = timedelta(days=m.grace_days or 0)
+    out: list[ConcreteMilestone] = []
+    window_start = m.from_
+    for year, q, first, last in quarters_between(m.from_, m.until):
+        due = last + grace
+        out.append(
+            ConcreteMilestone(
+                id=f"{m.id}:{year}-Q{q}",
+                title=f"{m.title} — quý {_QUARTER_ROMAN[q - 1]}/{year}",
+                due=due,
+                done_when=m.done_when,
+                # the first quarter starts at 'from'; the next ones right after the previous
+                # due date, so a review sent in the grace days counts for one quarter only
+                starts=max(window_start, first),
+                branches=tuple(m.branches) if m.branches is not None else None,
+                base_id=m.id,
+                occurrence=f"{year}-Q{q}",
+            )
+        )
+        window_start = due + timedelta(days=1)
+    return out
+
+
+def expand_milestones(
+    milestones: Iterable[Milestone | ConcreteMilestone],
+) -> tuple[ConcreteMilestone, ...]:
+    """The concrete list, in config order, each recurring milestone's occurrences in due
+    order at its place. Already-concrete milestones pass through unchanged."""
+    out: list[ConcreteMilestone] = []
+    for m in milestones:
+        if isinstance(m, ConcreteMilestone):
+            out.append(m)
+        elif m.recurs is not None:
+            out.extend(_occurrences(m))
+        else:
+            assert m.due is not None  # checked when the config was read
+            out.append(
+                ConcreteMilestone(
+                    id=m.id,
+                    title=m.title,
+                    due=m.due,
+                    done_when=m.done_when,
+                    scope=m.scope,
+                    starts=m.starts,
+                    branches=tuple(m.branches) if m.branches is not None else None,
+                    done_on=m.done_on,
+                    base_id=m.id,
+                )
+            )
+    return tuple(out)
+
+
+def concrete_milestones(cfg: WardConfig) -> tuple[ConcreteMilestone, ...]:
+    """Every concrete milestone of the ward (quarterly occurrences expanded, branch and ward
+    ones alike): what statuses, alerts, checks and tabs all read instead of ``cfg.milestones``."""
+    return expand_milestones(cfg.milestones)
 
 
 class SendWindow(_Strict):
@@ -241,6 +473,25 @@ class ShrinkGuardConfig(_Strict):
     max_removed_share: float = Field(default=0.05, gt=0, le=1)
 
 
+class ReportConfig(_Strict):
+    """The year-end report (Biểu mẫu 03): what its header and appendix say, and where the
+    cycle writes the ward's draft (.docx) when ``path`` is set."""
+
+    place: str = ""  # "Phường Mẫu": the "<place>, ngày ... tháng ... năm ..." line
+    parent: str = ""  # the body above the ward's committee, first header line
+    form_title: str = "Biểu mẫu thống kê kết quả sinh hoạt chuyên đề"
+    form_link: str = ""  # appendix VII: the statistics form's link (and its QR code)
+    path: Path | None = None  # the cycle writes the ward's report here after each change
+
+    @field_validator("form_link")
+    @classmethod
+    def _link(cls, v: str) -> str:
+        v = v.strip()
+        if v and not v.startswith(("https://", "http://")):
+            raise ValueError("đường dẫn biểu mẫu phải bắt đầu bằng https://")
+        return v
+
+
 class StateConfig(_Strict):
     path: Path
 
@@ -261,6 +512,7 @@ class WardConfig(_Strict):
     alerts: AlertPolicy = Field(default_factory=AlertPolicy)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     shrink_guard: ShrinkGuardConfig = Field(default_factory=ShrinkGuardConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
     google: GoogleConfig | None = None
 
     @model_validator(mode="after")
@@ -330,6 +582,7 @@ def resolve_paths(cfg: WardConfig, base: Path) -> WardConfig:
                 }
             ),
             "state": cfg.state.model_copy(update={"path": _resolve(base, cfg.state.path)}),
+            "report": cfg.report.model_copy(update={"path": _resolve(base, cfg.report.path)}),
             "google": cfg.google.model_copy(
                 update={"credentials": _resolve(base, cfg.google.credentials)}
             )

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
+from pathlib import Path
 
 from sync.alerts import (
     AlertPlan,
@@ -67,6 +68,7 @@ from sync.model import (
     Branch,
     DataProblem,
     RawResponse,
+    Report,
     Roster,
     SourceKind,
     Table,
@@ -129,6 +131,8 @@ class CycleReport:
     held: list[str] = field(default_factory=list)  # sources (or "roster") held back
     wrote_tables: bool = False
     last_summary: str = ""  # an idle cycle repeats the figures of the last evaluation
+    ward_report: Report | None = None  # the year-end report's figures (full path only)
+    report_path: Path | None = None  # where the cycle wrote it (``report.path``)
 
     @property
     def idle(self) -> bool:
@@ -288,8 +292,20 @@ def run_cycle(
         problems = list(evaluation.problems) + unaddressable_problems(
             report.plan.unaddressable, roster
         )
-        from sync.tables import build_tables  # the tables are built on the full path only
+        # the tables and the year-end report are built on the full path only
+        from sync.report import build_report
+        from sync.tables import build_tables
 
+        report.ward_report = build_report(
+            cfg,
+            inputs.rubric,
+            roster,
+            evaluation.statuses,
+            evaluation.members,
+            evaluation.kpis,
+            evaluation.history,
+            now,
+        )
         report.tables = build_tables(
             cfg,
             inputs.rubric,
@@ -300,12 +316,17 @@ def run_cycle(
             problems,
             list(store.ledger().values()),
             now,
+            evaluation.history,
+            report.ward_report,
         )
         _mark("lập bảng")
         if not dry_run:
             assert cycle_id is not None
             report.wrote_tables = _write_tables(store, backend.destination, report.tables, now)
             _mark("ghi bảng")
+            if backend.documents is not None:
+                report.report_path = backend.documents.write_report(report.ward_report)
+                _mark("ghi báo cáo")
             _remember(store, key, roster, evaluation, report)
             store.finish_cycle(cycle_id, "ok", report.summary(), now)
         log.info("Chu kỳ %s: %s", now.isoformat(), report.summary())

@@ -21,7 +21,7 @@ from scoring.kpis import ward_kpis
 from scoring.members import Points, SheetScore, results_of, sheet_total
 from scoring.registration import evaluate_registration
 from scoring.rubric import Rubric
-from sync.config import WardConfig
+from sync.config import WardConfig, concrete_milestones
 from sync.mapping import FormMapping
 from sync.model import (
     Alert,
@@ -98,8 +98,9 @@ def roster_digest(roster: Roster) -> str:
 # it as is, and folding a cached response builds no object). ``order`` is (submitted at, in
 # microseconds since the epoch; response id): later submissions replace earlier ones, the
 # id breaks ties deterministically. ``day`` is the local date's ordinal.
-#   registration: ("reg", member, order, day, complete, failed rules, self-assessed rows)
-#   score sheet:  ("sheet", member, scorer, order, day, total, numbers, points, missing)
+#   registration: ("reg", member, order, day, complete, failed rules, rows done, row answers)
+#   score sheet:  ("sheet", member, scorer, order, day, total, numbers, points, missing,
+#                  rejected criteria)
 #   learning:     ("learn", member, order, lessons, passed)
 #   form A:       the BranchReport itself (a few per branch; statuses read it whole)
 Summary = tuple[Any, ...] | BranchReport
@@ -126,6 +127,7 @@ def summarize(r: Record, rubric: Rubric) -> Summary | None:
             result.complete,
             result.failed_rules,
             result.self_assessment_done,
+            result.self_assessment,
         )
     if isinstance(r, ScoreSheet):
         total, points, missing = sheet_total(rubric, r)
@@ -139,6 +141,7 @@ def summarize(r: Record, rubric: Rubric) -> Summary | None:
             tuple(points),
             tuple(points.values()),
             missing,
+            r.rejected,
         )
     if isinstance(r, LearningRecord) and r.member_code:
         return ("learn", r.member_code, _order(r), r.lessons_completed, r.passed)
@@ -176,7 +179,8 @@ class Tally:
             _keep_latest(self.registrations, member, s, 2)
         elif kind == "sheet":
             if s[2] == Scorer.COMMITTEE.value:
-                _keep_first(self.first_scored, member, s[3], s[4])
+                if not s[9]:  # a sheet with a wrong cell does not score the member
+                    _keep_first(self.first_scored, member, s[3], s[4])
                 _keep_latest(self.committee, member, s, 3)
             else:
                 _keep_latest(self.self_sheets, member, s, 3)
@@ -200,6 +204,7 @@ class Tally:
                     complete=s[4],
                     failed_rules=tuple(texts.setdefault(t, t) for t in s[5]),
                     self_assessment_done=s[6],
+                    self_assessment=s[7],
                 )
                 for k, s in self.registrations.items()
             },
@@ -212,6 +217,7 @@ class Tally:
                         tuple(floats.setdefault(v, v) for v in s[7]),
                     ),
                     s[8],
+                    s[9],
                 )
                 for k, s in self.committee.items()
             },
@@ -243,6 +249,7 @@ class Evaluation:
     members: tuple[MemberResult, ...]
     statuses: tuple[BranchStatus, ...]
     kpis: tuple[KpiResult, ...]
+    history: tuple[BranchReport, ...] = ()  # every form A report (the year-end report's)
 
 
 def evaluate_tally(
@@ -258,15 +265,19 @@ def evaluate_tally(
     members = tally.results(roster)
     statuses = branch_statuses_from(
         roster,
-        cfg.milestones,
+        concrete_milestones(cfg),
         tally.reports,
         _dates(tally.first_registered),
         _dates(tally.first_scored),
         today=now.date(),
         due_soon_days=cfg.alerts.due_soon_days,
     )
-    kpis = ward_kpis(rubric, roster, statuses, members)
-    return Evaluation(tuple(without_repeats(problems)), members, statuses, kpis)
+    kpis = ward_kpis(
+        rubric, roster, statuses, members, available={s.kind for s in cfg.sources}
+    )
+    return Evaluation(
+        tuple(without_repeats(problems)), members, statuses, kpis, tuple(tally.reports)
+    )
 
 
 def evaluate(

@@ -43,6 +43,8 @@ class Member:
     birth_date: date | None
     branch_code: str
     exempt: bool = False  # "miễn sinh hoạt đảng": not counted in participation
+    # cán bộ, công chức, viên chức (target 3's second part); None: the roster has no column
+    civil_servant: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -307,6 +309,9 @@ class ScoreSheet(RecordBase):
     branch_code: str
     scorer: Scorer
     criteria: Mapping[int, CriterionValue] = field(default_factory=dict)
+    # criteria whose answer was rejected (17 for a criterion of 15): the sheet cannot be
+    # trusted as a whole, the member "needs review" until a valid sheet arrives
+    rejected: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -345,6 +350,13 @@ class RegistrationResult:
     complete: bool
     failed_rules: tuple[str, ...]  # Vietnamese, e.g. "Mục 2: chọn 2/6 nội dung, cần ít nhất 3"
     self_assessment_done: int  # grid rows answered "Hoàn thành"
+    # per rubric grid row: True Hoàn thành, False Chưa hoàn thành, None blank
+    self_assessment: tuple[bool | None, ...] = ()
+
+    @property
+    def self_assessed(self) -> bool:
+        """Any row of the year-end grid answered."""
+        return self.self_assessment_done > 0 or any(v is not None for v in self.self_assessment)
 
 
 @dataclass(frozen=True)
@@ -361,6 +373,9 @@ class MemberResult:
     committee_criteria: Mapping[int, float] = field(default_factory=dict)  # N/A -> max
     learning_lessons: int | None = None
     learning_passed: bool | None = None
+    # the latest committee sheet has rejected cells: no total, no band until a valid one
+    # arrives ("Cần kiểm tra lại"); the reason names the criteria
+    review_reason: str | None = None
 
 
 class MilestoneState(StrEnum):
@@ -428,6 +443,11 @@ class KpiResult:
     denominator: int
     evidence: Evidence
     evidence_note: str  # Vietnamese: which branches counted from which evidence
+    number: int | None = None  # as numbered in the plan's section II
+    # "Đạt" / "Chưa đạt" / "Chưa đủ số liệu: ..." (never Đạt on half the evidence)
+    verdict: str = ""
+    rule_note: str = ""  # Vietnamese: what meeting the target means (e.g. full marks)
+    parts: tuple[KpiResult, ...] = ()  # a target naming several things: one per part
 
 
 # ---------------------------------------------------------------------------
@@ -491,7 +511,115 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     updated_at: datetime
     highlight_rows: frozenset[int] = frozenset()  # row indexes (0-based) shown as overdue
+    charts: tuple[Chart, ...] = ()
+    # rows (0-based) that are section headings in a report-shaped tab: shown bold
+    heading_rows: frozenset[int] = frozenset()
 
     def content_key(self) -> tuple[object, ...]:
         """What decides whether a tab changed (the update stamp excluded)."""
-        return (self.name, self.columns, self.rows, tuple(sorted(self.highlight_rows)))
+        return (
+            self.name,
+            self.columns,
+            self.rows,
+            tuple(sorted(self.highlight_rows)),
+            self.charts,
+            tuple(sorted(self.heading_rows)),
+        )
+
+
+# ---------------------------------------------------------------------------
+# Charts: drawn by destinations from a table's own cells
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A simple chart over a block of a table's rows (row indexes are 0-based into
+    ``Table.rows``; columns index ``Table.columns``). Destinations place it to the right of
+    the table (XLSX: a drawing; Google Sheets: ``addChart``)."""
+
+    title: str  # Vietnamese
+    kind: Literal["bar", "column"]  # bar: horizontal bars (long category labels)
+    categories: int  # column holding the category labels
+    series: tuple[int, ...]  # columns holding the values, one series each (header = name)
+    first_row: int  # first data row of the block
+    last_row: int  # last data row of the block (inclusive)
+    stacked: bool = False
+    percent: bool = False  # values are shares 0..1 (axis shown in %)
+
+
+# ---------------------------------------------------------------------------
+# The year-end report (Biểu mẫu 03): one model, the tab and the Word document
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One counted figure of the report: ``count`` of ``total`` (a share when ``total``
+    is given). ``count`` None: the forms do not say (yet)."""
+
+    key: str  # stable id, e.g. "plan_on_time"
+    label: str  # Vietnamese: "Chi bộ ban hành kế hoạch đúng hạn"
+    count: int | None
+    total: int | None = None  # the denominator; None for a plain count
+    unit: str = ""  # "chi bộ", "đảng viên", "buổi", "phần việc"
+
+    @property
+    def rate(self) -> float | None:
+        if self.count is None or not self.total:
+            return None
+        return self.count / self.total
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Respondent text gathered with its branch (good practices, recommendations)."""
+
+    branch: str  # "CB03 - Chi bộ ..."
+    text: str
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    """One 2026 target as the report quotes it."""
+
+    number: int  # 1..7, as in the plan's section II
+    title: str
+    result: float | None  # share 0..1
+    target: float
+    numerator: int
+    denominator: int
+    verdict: str  # "Đạt" / "Chưa đạt" / "Chưa đủ số liệu: ..."
+    note: str
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A heading of Biểu mẫu 03 with what the software knows for it.
+
+    ``for_staff``: the forms do not collect this part; the tab and the document leave a
+    marked empty place for the staff to write (never an invented number)."""
+
+    number: str  # "I", "II.1", "III.2", ...
+    title: str
+    level: int = 1  # 1: roman heading, 2: numbered sub-heading
+    sentences: tuple[str, ...] = ()  # computed figures in words
+    figures: tuple[Figure, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    for_staff: bool = False
+
+
+@dataclass(frozen=True)
+class Report:
+    """The ward's (or one branch's) year-end summary report, Biểu mẫu 03."""
+
+    scope: Literal["ward", "branch"]
+    body: str  # "Đảng bộ Cơ quan UBND phường Mẫu" or the branch's name
+    parent: str  # the line above the body in the header ("ĐẢNG BỘ ..."), "" for none
+    year: int
+    place: str  # for the "<place>, ngày ... tháng ... năm ..." line
+    as_of: datetime  # figures as of (local)
+    sections: tuple[ReportSection, ...]
+    targets: tuple[TargetLine, ...]
+    form_title: str = ""  # appendix VII: the statistics form
+    form_link: str = ""  # "" when the ward has not configured it

@@ -62,6 +62,17 @@ EMAIL_TITLES = frozenset(normalize_title(t) for t in ("Địa chỉ email", "Ema
 
 UNMAPPED_REASON = "Cột chưa có trong tệp ánh xạ; dữ liệu của cột này không được dùng"
 NOT_USED = "phản hồi không được dùng"
+COMMITTEE_SHEET_HELD = (
+    "; phiếu cấp ủy chấm này chưa được dùng để xếp loại: đảng viên ở trạng thái "
+    '"Cần kiểm tra lại" cho đến khi có phiếu chấm hợp lệ'
+)
+
+
+class _RejectedScore:
+    """A criterion answer that could not be read (not the same as a blank one)."""
+
+
+_REJECTED = _RejectedScore()
 
 # Dates of the campaign itself: outside the ward's year they are typing mistakes.
 CAMPAIGN_DATES = frozenset({"plan_date", "session_date", "ro_thoi_gian", "completed_on"})
@@ -471,8 +482,9 @@ class _Row:
         return out
 
     def score(
-        self, name: str, maximum: float, not_applicable: Sequence[str]
-    ) -> CriterionValue | None:
+        self, name: str, maximum: float, not_applicable: Sequence[str], *, effect: str = ""
+    ) -> CriterionValue | None | _RejectedScore:
+        """The criterion's value, None when blank, ``_REJECTED`` when unreadable."""
         hit = self.raw_text(name)
         if hit is None:
             return None
@@ -480,8 +492,8 @@ class _Row:
         try:
             return parse_score(text, maximum, not_applicable)
         except BadValue as e:
-            self.problem(column, text, e.reason)
-            return None
+            self.problem(column, text, f"{e.reason}{effect}")
+            return _REJECTED
 
 
 # ---------------------------------------------------------------------------------------
@@ -674,12 +686,18 @@ def _score_sheet(row: _Row, at: datetime) -> ScoreSheet:
     if scorer is None:
         raise row.reject(column, hit[1], _unknown_choice(f, NOT_USED))
     criteria: dict[int, CriterionValue] = {}
+    rejected: list[int] = []
     skipped = ctx.skipped_fields
+    # a committee sheet with a wrong cell is not used at all: one typo must not drop a
+    # member's official score silently
+    effect = COMMITTEE_SHEET_HELD if scorer is Scorer.COMMITTEE else ""
     for name, n, maximum, not_applicable in ctx.criteria:
         if name in skipped:
             continue
-        value_n = row.score(name, maximum, not_applicable)
-        if value_n is not None:
+        value_n = row.score(name, maximum, not_applicable, effect=effect)
+        if value_n is _REJECTED:
+            rejected.append(n)
+        elif value_n is not None:
             criteria[n] = value_n
     return ScoreSheet(
         **_common(ctx, row.raw, at),
@@ -687,6 +705,7 @@ def _score_sheet(row: _Row, at: datetime) -> ScoreSheet:
         branch_code=member.branch_code,
         scorer=scorer,
         criteria=criteria,
+        rejected=tuple(rejected),
     )
 
 

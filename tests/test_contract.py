@@ -30,6 +30,7 @@ from sync.tables import tab_names
 from sync.text import normalize_title
 from tests.fake_google import FakeWorkspace
 from tests.fake_google.clients import fake_apis
+from tests.sample_facts import FIRST_CYCLE_MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
@@ -215,7 +216,7 @@ def _summary_tabs(h: Harness) -> dict[str, list[list[object]]]:
 # ---------------------------------------------------------------------------------------
 
 
-def test_first_cycle_writes_six_tabs_and_sends_what_is_due(harness: Harness):
+def test_first_cycle_writes_seven_tabs_and_sends_what_is_due(harness: Harness):
     report = harness.cycle(MONDAY)
     tabs = _summary_tabs(harness)
     assert list(tabs) == list(tab_names(2026))
@@ -228,7 +229,32 @@ def test_first_cycle_writes_six_tabs_and_sends_what_is_due(harness: Harness):
     assert any(isinstance(c, str) and c.startswith("=IMPORTXML") for r in branches for c in r)
     sent = harness.messages()
     assert sorted(sent) == sorted(report.sent) == sorted(a.alert_id for a in report.plan.due)
-    assert len(sent) == 63
+    assert len(sent) == FIRST_CYCLE_MESSAGES  # why: tests/sample_facts.py
+
+
+def test_the_year_end_report_is_a_file_with_the_tabs_figures(harness: Harness):
+    from docx import Document
+
+    report = harness.cycle(MONDAY)
+    path = harness.cfg.report.path
+    assert path is not None and report.report_path == path and path.exists()
+    assert path.stat().st_mode & 0o777 == 0o600
+    # every counted figure of the "Báo cáo tổng hợp" tab is in the document's tables
+    tab = _summary_tabs(harness)["Báo cáo tổng hợp"]
+    figures = {
+        r[1]: r[2]
+        for r in tab[2:]
+        if len(r) > 3 and r[1] and isinstance(r[2], int | float) and r[2] != ""
+    }
+    doc = {
+        row.cells[0].text.rsplit(" (", 1)[0]: row.cells[1].text
+        for t in Document(str(path)).tables
+        if t.rows[0].cells[0].text == "Nội dung"
+        for row in t.rows[1:]
+    }
+    assert len(figures) > 30
+    assert all(doc[label] == f"{n:g}" for label, n in figures.items() if label in doc)
+    assert {"Số buổi sinh hoạt chuyên đề đã tổ chức", "Xếp loại Khá"} <= set(figures) & set(doc)
 
 
 def test_a_second_identical_cycle_writes_and_sends_nothing(harness: Harness):
@@ -238,7 +264,7 @@ def test_a_second_identical_cycle_writes_and_sends_nothing(harness: Harness):
     assert again.sent == [] and not again.wrote_tables
     assert harness.write_count() == writes
     assert harness.tabs() == before
-    assert len(harness.messages()) == 63
+    assert len(harness.messages()) == FIRST_CYCLE_MESSAGES
 
 
 def test_a_new_answer_reaches_the_tabs(harness: Harness):

@@ -786,3 +786,121 @@ def test_requests_are_recorded(fake: FakeWorkspace) -> None:
     assert write.status == 200
     fake.reset_requests()
     assert fake.requests == []
+
+
+def _chart_request(
+    sheet_id: int, *, rows: tuple[int, int] = (1, 5), anchor: tuple[int, int] = (1, 3)
+) -> dict[str, Any]:
+    """An addChart of one column chart over A (labels) and B (values) of ``sheet_id``."""
+
+    def data(col: int) -> dict[str, Any]:
+        rng = {
+            "sheetId": sheet_id,
+            "startRowIndex": rows[0],
+            "endRowIndex": rows[1],
+            "startColumnIndex": col,
+            "endColumnIndex": col + 1,
+        }
+        return {"sourceRange": {"sources": [rng]}}
+
+    return {
+        "addChart": {
+            "chart": {
+                "spec": {
+                    "title": "Tỷ lệ tham gia",
+                    "basicChart": {
+                        "chartType": "COLUMN",
+                        "legendPosition": "NO_LEGEND",
+                        "headerCount": 1,
+                        "domains": [{"domain": data(0)}],
+                        "series": [{"series": data(1)}],
+                    },
+                },
+                "position": {
+                    "overlayPosition": {
+                        "anchorCell": {
+                            "sheetId": sheet_id,
+                            "rowIndex": anchor[0],
+                            "columnIndex": anchor[1],
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+
+def test_add_chart_and_delete_embedded_object(fake: FakeWorkspace) -> None:
+    fake.add_spreadsheet("ss", {"Tổng hợp": [["Chi bộ", "Tỷ lệ"], ["CB01", 0.5]]}, grid_rows=10)
+    spreadsheets = sheets_service(fake).spreadsheets()
+    sheet_id = fake.sheet("ss", "Tổng hợp")["sheetId"]
+
+    reply = spreadsheets.batchUpdate(
+        spreadsheetId="ss", body={"requests": [_chart_request(sheet_id)]}
+    ).execute()
+
+    chart = reply["replies"][0]["addChart"]["chart"]
+    chart_id = chart["chartId"]
+    assert isinstance(chart_id, int) and chart_id > 0
+    assert chart["spec"]["title"] == "Tỷ lệ tham gia"
+    assert chart["position"]["overlayPosition"]["widthPixels"] == 600  # the API's default
+    meta = spreadsheets.get(
+        spreadsheetId="ss", fields="sheets(properties(sheetId,title),charts(chartId))"
+    ).execute()
+    assert [c["chartId"] for c in meta["sheets"][0]["charts"]] == [chart_id]
+    assert fake.charts("ss", "Tổng hợp") == [chart]
+
+    spreadsheets.batchUpdate(
+        spreadsheetId="ss", body={"requests": [{"deleteEmbeddedObject": {"objectId": chart_id}}]}
+    ).execute()
+    assert fake.charts("ss", "Tổng hợp") == []
+    meta = spreadsheets.get(spreadsheetId="ss").execute()
+    assert "charts" not in meta["sheets"][0]  # like Google: no empty list
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"rows": (1, 11)}, "exceeds grid limits"),  # one row past the 10-row grid
+        ({"anchor": (1, 26)}, "exceeds grid limits"),  # the anchor one column past Z
+        ({"sheet_id": 4242}, "No grid with id: 4242"),
+    ],
+)
+def test_add_chart_outside_the_grid_is_a_400(
+    fake: FakeWorkspace, change: dict[str, Any], message: str
+) -> None:
+    fake.add_spreadsheet("ss", {"Tổng hợp": [["Chi bộ", "Tỷ lệ"]]}, grid_rows=10)
+    spreadsheets = sheets_service(fake).spreadsheets()
+    sheet_id = change.pop("sheet_id", fake.sheet("ss", "Tổng hợp")["sheetId"])
+    bold = {
+        "repeatCell": {
+            "range": {"sheetId": 0, "endRowIndex": 1},
+            "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+            "fields": "userEnteredFormat.textFormat.bold",
+        }
+    }
+
+    with pytest.raises(HttpError) as info:
+        spreadsheets.batchUpdate(
+            spreadsheetId="ss", body={"requests": [bold, _chart_request(sheet_id, **change)]}
+        ).execute()
+
+    error = _error(info.value)
+    assert info.value.status_code == 400
+    assert error["status"] == "INVALID_ARGUMENT"
+    assert error["errors"][0]["reason"] == "badRequest"
+    assert error["message"].startswith("Invalid requests[1].addChart: ")
+    assert message in error["message"]
+    # the batch is atomic: neither the chart nor the format of the first request is kept
+    assert fake.charts("ss", "Tổng hợp") == []
+    assert "textFormat" not in fake.cell("ss", "Tổng hợp", "A1").format
+
+
+def test_delete_embedded_object_unknown_id_is_a_400(fake: FakeWorkspace) -> None:
+    fake.add_spreadsheet("ss", {"Tab": []})
+    with pytest.raises(HttpError) as info:
+        sheets_service(fake).spreadsheets().batchUpdate(
+            spreadsheetId="ss", body={"requests": [{"deleteEmbeddedObject": {"objectId": 7}}]}
+        ).execute()
+    assert info.value.status_code == 400
+    assert "No embedded object with id: 7" in _error(info.value)["message"]

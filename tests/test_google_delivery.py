@@ -13,6 +13,7 @@ import pytest
 from sync.google.apis import GoogleApiError
 from sync.state import StateStore
 from tests.fake_google import FakeWorkspace
+from tests.sample_facts import FIRST_CYCLE_MESSAGES
 from tests.test_contract import GoogleHarness
 
 MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
@@ -38,7 +39,8 @@ def test_sent_but_unconfirmed_is_not_sent_again_next_cycle(google):
     fake.drop_next(1, api="gmail", method_id=SEND, after_effect=True)
     fake.fail_next(ATTEMPTS, status=503, api="gmail", method_id=SEARCH)
     first = h.cycle(MONDAY)
-    assert len(first.failed) == 1 and len(first.sent) == 62
+    # all of the first cycle's messages but the one whose send dropped
+    assert len(first.failed) == 1 and len(first.sent) == FIRST_CYCLE_MESSAGES - 1
     (uncertain,) = first.failed
     with StateStore(h.cfg.state.path) as st:
         assert st.ledger()[uncertain].status == "failed"
@@ -46,7 +48,8 @@ def test_sent_but_unconfirmed_is_not_sent_again_next_cycle(google):
     second = h.cycle(MONDAY + timedelta(minutes=30))
     assert second.sent == []  # found in Sent: recorded, not sent again
     counts = _ids(fake)
-    assert counts[uncertain] == 1 and set(counts.values()) == {1} and len(counts) == 63
+    assert counts[uncertain] == 1 and set(counts.values()) == {1}
+    assert len(counts) == FIRST_CYCLE_MESSAGES
     with StateStore(h.cfg.state.path) as st:
         assert st.ledger()[uncertain].status == "sent"
 
@@ -59,7 +62,7 @@ def test_a_send_that_never_happened_is_sent_next_cycle(google):
     assert failed not in _ids(fake)
     second = h.cycle(MONDAY + timedelta(minutes=30))
     assert second.sent == [failed]
-    assert _ids(fake)[failed] == 1 and len(_ids(fake)) == 63
+    assert _ids(fake)[failed] == 1 and len(_ids(fake)) == FIRST_CYCLE_MESSAGES
 
 
 def test_intent_left_by_a_crash_waits_while_gmail_search_is_down(google):
@@ -99,11 +102,13 @@ def test_storm_of_429_and_5xx_is_survived_with_nothing_lost(google):
     fake.fail_next(1, status=429, api="gmail", method_id=SEARCH, retry_after=1)
     first = h.cycle(MONDAY)
     assert first.wrote_tables and len(h.tabs()["Đảng viên"]) == 502
-    assert len(first.failed) == 3 and len(first.sent) == 60  # a send is never retried blindly
+    # a send is never retried blindly: the three failed sends wait for the next cycle
+    assert len(first.failed) == 3 and len(first.sent) == FIRST_CYCLE_MESSAGES - 3
     second = h.cycle(MONDAY + timedelta(minutes=30))
     assert sorted(second.sent) == sorted(first.failed)
     counts = _ids(fake)
-    assert len(counts) == 63 and set(counts.values()) == {1}  # nothing lost, nothing twice
+    # nothing lost, nothing twice
+    assert len(counts) == FIRST_CYCLE_MESSAGES and set(counts.values()) == {1}
 
 
 def test_summary_out_of_reach_fails_the_cycle_cleanly_and_the_next_resumes(google, caplog):
@@ -116,8 +121,9 @@ def test_summary_out_of_reach_fails_the_cycle_cleanly_and_the_next_resumes(googl
         last = st.last_cycle()
         assert last is not None and last.status == "error"
         sent = {a for a, e in st.ledger().items() if e.status == "sent"}
-    assert len(sent) == 63  # the mail went out before the write failed, and is on record
-    assert len(_ids(fake)) == 63
+    # the mail went out before the write failed, and is on record
+    assert len(sent) == FIRST_CYCLE_MESSAGES
+    assert len(_ids(fake)) == FIRST_CYCLE_MESSAGES
 
     fake.allow(GoogleHarness.SUMMARY)
     again = h.cycle(MONDAY + timedelta(minutes=30))

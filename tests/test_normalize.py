@@ -702,3 +702,22 @@ def test_empty_source_gives_nothing():
     ns = run(SourceKind.SCORING, [])
     assert (ns.records, ns.problems, ns.unmapped_columns) == ((), (), ())
     assert ns.kind == SourceKind.SCORING and ns.source_id == "src_scoring"
+
+
+def test_form_c_committee_cell_out_of_range_holds_the_sheet_for_review():
+    ns = run(SourceKind.SCORING, [form_c({5: "17"})], locale="en")
+    (p,) = ns.problems
+    (s,) = ns.records
+    # the problem names the cell (row and column) and says what happens to the member
+    assert (p.record, p.field, p.raw_value) == ("Dòng 2", CRIT[5], "17")
+    assert p.reason.startswith("Điểm 17 lớn hơn điểm tối đa của tiêu chí (15)")
+    assert '"Cần kiểm tra lại"' in p.reason
+    assert s.rejected == (5,) and 5 not in s.criteria
+
+
+def test_form_c_self_sheet_wrong_cell_is_only_left_out():
+    ns = run(
+        SourceKind.SCORING, [form_c({5: "17"}, **{"Người chấm": "Đảng viên tự chấm"})], locale="en"
+    )
+    (p,) = ns.problems
+    assert "Cần kiểm tra lại" not in p.reason

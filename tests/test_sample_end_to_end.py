@@ -12,16 +12,18 @@ import pytest
 from openpyxl import load_workbook
 
 from sync.backend import embedded_backend, load_inputs
-from sync.config import load_config
+from sync.config import concrete_milestones, load_config
 from sync.cycle import run_cycle
-from sync.sample_ward import generate
+from sync.sample_ward import DEFAULT_SEED, _build, generate
 from sync.state import StateStore
 from sync.text import normalize_title
+from tests.sample_facts import FIRST_CYCLE_MESSAGES, first_cycle_alert_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 TODAY = NOW.date()
 TABS = [
+    "Báo cáo tổng hợp",
     "Tổng hợp chi bộ",
     "Đảng viên",
     "Chỉ tiêu 2026",
@@ -68,7 +70,9 @@ def test_members_scores_bands_pending_and_gaps(run):
         row = rows[code]
         assert row["Điểm cấp ủy"] == pytest.approx(m.committee_total), code
         assert row["Điểm tự chấm"] == pytest.approx(m.self_total), code
-        assert (row["Xếp loại"] or None) == m.band, code
+        # a committee sheet with a wrong cell classifies nobody until a valid one arrives
+        expected_band = "Cần kiểm tra lại" if m.committee_review else m.band
+        assert (row["Xếp loại"] or None) == expected_band, code
         assert (row["Chờ cấp ủy chấm"] == "Có") == m.pending, code
         assert (row["Chênh lệch cần rà soát"] == "Có") == m.gap_flag, code
         expected = (
@@ -81,7 +85,23 @@ def test_members_scores_bands_pending_and_gaps(run):
     assert len(set(bands)) == 4  # the sample spreads over every band
 
 
-def _done_on(b, kind: str) -> date | None:
+def _reviews() -> dict[str, list[date]]:
+    """Per branch, the dates of its form A submissions answering "Tiến độ nhiệm vụ" (the
+    truth keeps only the final one: read from the generator's own model)."""
+    out: dict[str, list[date]] = {}
+    for s in _build(DEFAULT_SEED).form_a:
+        if s.branch and s.values.get("task_progress"):
+            out.setdefault(s.branch, []).append(s.at.date())
+    return out
+
+
+REVIEWS = _reviews()
+
+
+def _done_on(b, kind: str, starts: date | None = None) -> date | None:
+    if kind == "progress_reviewed":  # the first review on or after the window's start
+        d = min((r for r in REVIEWS.get(b.code, []) if starts is None or r >= starts), default=None)
+        return d if d is not None and d <= TODAY else None
     d = {
         "plan_issued": b.plan_date,
         "session_held": b.session_date,
@@ -95,8 +115,10 @@ def _done_on(b, kind: str) -> date | None:
 
 def _expected_overall(cfg, b) -> str:
     states = []
-    for m in cfg.milestones:
-        done = _done_on(b, m.done_when)
+    for m in concrete_milestones(cfg):
+        if m.scope != "branch":
+            continue  # the ward's own milestone is not a branch's
+        done = _done_on(b, m.done_when, m.starts)
         states.append("done" if done else ("overdue" if m.due < TODAY else "open"))
     if all(s == "done" for s in states):
         return "Hoàn thành"
@@ -125,25 +147,52 @@ def test_branch_summary_status_participation_and_report(run):
 
 def test_kpis_against_independent_counts(run):
     _, _, wb, truth = run
-    rows = {r["Chỉ tiêu"]: r for r in _rows(wb["Chỉ tiêu 2026"])}
+    rows = {r["Mục tiêu số"]: r for r in _rows(wb["Chỉ tiêu 2026"]) if r["Mục tiêu số"]}
+    n = len(truth.branches)
+    # T1: the branches whose reported session date has passed
     held = sum(1 for b in truth.branches.values() if b.session_date and b.session_date <= TODAY)
-    kpi = rows["Chi bộ tổ chức sinh hoạt chuyên đề"]
-    assert (kpi["Số đạt"], kpi["Tổng số"]) == (held, len(truth.branches))
-    assert kpi["Kết quả"] == pytest.approx(held / len(truth.branches))
+    kpi = rows["1"]
+    assert (kpi["Số đạt"], kpi["Tổng số"]) == (held, n)
+    assert kpi["Kết quả"] == pytest.approx(held / n)
+    assert kpi["Đánh giá"] == ("Đạt" if held == n else "Chưa đạt")
 
-    # Biểu mẫu 01: member-level where a branch has registrations, else its reported count
-    numerator = denominator = 0
-    for code, b in truth.branches.items():
-        eligible = [m for m in truth.members.values() if m.branch_code == code and not m.exempt]
-        denominator += len(eligible)
-        if any(m.registered for m in truth.members.values() if m.branch_code == code):
-            numerator += sum(1 for m in eligible if m.registered)
-        elif b.counts.get("registered") is not None:
-            numerator += min(b.counts["registered"], len(eligible))
-    kpi = rows["Đảng viên có bản đăng ký (Biểu mẫu 01)"]
-    assert (kpi["Số đạt"], kpi["Tổng số"]) == (numerator, denominator)
+    # T6: a complete Biểu mẫu 01, member by member (no registration is a fact, not a gap)
+    eligible = [m for m in truth.members.values() if not m.exempt]
+    complete = sum(1 for m in eligible if m.registration_complete)
+    kpi = rows["6"]
+    assert (kpi["Số đạt"], kpi["Tổng số"]) == (complete, len(eligible))
     assert kpi["Mục tiêu"] == pytest.approx(1.0)
-    assert kpi["Đánh giá"] == ("Đạt" if numerator == denominator else "Chưa đạt")
+    assert kpi["Đánh giá"] == ("Đạt" if complete == len(eligible) else "Chưa đạt")
+
+    # T7: a task with all 6 rõ, reported done
+    done = sum(
+        1
+        for b in truth.branches.values()
+        if b.task_registered and b.task_progress == "Đã hoàn thành"
+    )
+    assert (rows["7"]["Số đạt"], rows["7"]["Tổng số"]) == (done, n)
+
+    # T2: criteria 4 and 5 at full marks, counted in branches with committee scores; the
+    # members not (validly) scored leave the target unmeasured
+    numerator = unknown = 0
+    for code in truth.branches:
+        mine = [m for m in eligible if m.branch_code == code]
+        if not any(
+            m.committee_total is not None for m in truth.members.values() if m.branch_code == code
+        ):
+            unknown += len(mine)
+            continue
+        for m in mine:
+            if m.committee_total is None:
+                unknown += 1
+            elif m.committee_criteria[4] == 10 and m.committee_criteria[5] == 15:
+                numerator += 1
+    kpi = rows["2"]
+    assert (kpi["Số đạt"], kpi["Tổng số"]) == (numerator, len(eligible))
+    assert unknown > 0  # the sample is mid-way: not every member scored
+    assert kpi["Đánh giá"] == (
+        f"Chưa đủ số liệu: {unknown}/{len(eligible)} đảng viên chưa có điểm cấp ủy chấm hợp lệ"
+    )
 
 
 def test_every_deliberate_problem_is_in_the_problem_tab(run):
@@ -169,29 +218,47 @@ def test_formula_like_answers_are_text_not_formulas(run):
     )
 
 
+def _notice(policy, milestone_id: str, who: str, due: date, *, escalate: bool) -> str | None:
+    days = (TODAY - due).days
+    if days >= 1:
+        n = 1 + (days - 1) // policy.overdue_every_days
+        if n > policy.overdue_max:
+            return None
+        nominal = 1 + (n - 1) * policy.overdue_every_days
+        kind = "escalation" if escalate and nominal >= policy.escalate_after_days else "overdue"
+        return f"{milestone_id}:{who}:{kind}:{n}"
+    reached = [o for o in policy.reminder_days_before if (due - TODAY).days <= o]
+    return f"{milestone_id}:{who}:reminder:{min(reached)}d" if reached else None
+
+
 def _expected_alert_ids(cfg, truth) -> set[str]:
     """The alert plan, recomputed from the policy's words and the generator's dates."""
     policy = cfg.alerts
     ids = set()
+    milestones = concrete_milestones(cfg)
     for code, b in truth.branches.items():
         if code == "CB21":  # no secretary e-mail: unaddressable
             continue
-        for m in cfg.milestones:
-            if _done_on(b, m.done_when):
+        for m in milestones:
+            if m.scope != "branch" or _done_on(b, m.done_when, m.starts):
                 continue
-            days = (TODAY - m.due).days
-            if days >= 1:
-                n = 1 + (days - 1) // policy.overdue_every_days
-                if n <= policy.overdue_max:
-                    nominal = 1 + (n - 1) * policy.overdue_every_days
-                    kind = "escalation" if nominal >= policy.escalate_after_days else "overdue"
-                    ids.add(f"{m.id}:{code}:{kind}:{n}")
-            else:
-                reached = [o for o in policy.reminder_days_before if (m.due - TODAY).days <= o]
-                if reached:
-                    ids.add(f"{m.id}:{code}:reminder:{min(reached)}d")
+            alert_id = _notice(policy, m.id, code, m.due, escalate=True)
+            if alert_id:
+                ids.add(alert_id)
+    for m in milestones:  # the ward's own: to the staff, never escalated
+        if m.scope == "ward" and not (m.done_on and m.done_on <= TODAY):
+            alert_id = _notice(policy, m.id, "ward", m.due, escalate=False)
+            if alert_id:
+                ids.add(alert_id)
     ids.add("digest:2026-W48")  # Monday, and there are late branches
     return ids
+
+
+def test_the_policy_gives_the_hand_counted_first_cycle(run):
+    cfg, _, _, truth = run
+    expected = _expected_alert_ids(cfg, truth)
+    assert expected == first_cycle_alert_ids()  # tests/sample_facts.py: why each is due
+    assert len(expected) == FIRST_CYCLE_MESSAGES
 
 
 def test_alerts_sent_are_exactly_the_due_ones(run):
@@ -216,7 +283,13 @@ def test_secretary_mail_speaks_only_of_their_branch(run):
         alert_id = msg["X-KNS-Alert-Id"]
         if alert_id.startswith("digest:"):
             continue
-        own = alert_id.split(":")[1]
+        # {milestone}:{branch}:{kind}:{n}; a quarter's milestone id has a colon of its own
+        own = alert_id.split(":")[-3]
+        if own == "ward":  # the ward's own milestone: to the ward staff, no branch at all
+            assert msg["To"] == ", ".join(cfg.mail.ward_staff)
+            body = msg.get_payload(0).get_payload(decode=True).decode("utf-8")
+            assert not [n for n in names.values() if n in body], alert_id
+            continue
         body = msg.get_payload(0).get_payload(decode=True).decode("utf-8")
         assert names[own] in body
         others = [n for c, n in names.items() if c != own and n in body and n not in names[own]]

@@ -215,7 +215,9 @@ def test_no_data_at_all():
 
 
 def test_target_without_branch_field_has_no_fallback():
-    t = PROFICIENT.model_copy(update={"branch_field": None})
+    t = Target.model_validate(
+        {**PROFICIENT.model_dump(exclude={"parts"}), "criteria": [4], "branch_field": None}
+    )
     statuses = [_status("CB01", _report("CB01", counts={"proficient": 3}))]
     (k,) = ward_kpis(_rubric(t), ROSTER, statuses, [])
     assert k.numerator == 0 and k.evidence is Evidence.NONE
@@ -230,10 +232,10 @@ def test_share_target_met_at_exactly_the_target():
     members = [
         MemberResult(f"M{i}", "CB01", None, None, 10.0, None, False, False, (), {4: 10.0})
         for i in range(4)
-    ]
+    ] + [MemberResult("M4", "CB01", None, None, 9.0, None, False, False, (), {4: 9.0})]
     (k,) = ward_kpis(_rubric(t), roster, [], members)
-    assert (k.numerator, k.denominator) == (4, 5)
-    assert k.met
+    assert (k.numerator, k.denominator) == (4, 5)  # 4/5 = 80 %, every member scored
+    assert k.met and k.verdict == "Đạt"
 
 
 def test_no_eligible_member_gives_no_actual():
@@ -256,7 +258,14 @@ def test_has_registration_and_registration_complete():
         branch_field="registered",
         target=1.0,
     )
-    complete = has.model_copy(update={"id": "du", "member_check": "registration_complete"})
+    complete = Target.model_validate(
+        {
+            **has.model_dump(exclude={"parts"}),
+            "id": "du",
+            "member_check": "registration_complete",
+            "branch_field": "registered",
+        }
+    )
     members = [
         _member("A1", registered=True),
         _member("A2", registered=False),
@@ -269,7 +278,13 @@ def test_has_registration_and_registration_complete():
     assert (k_has.numerator, k_has.denominator) == (2 + 1, 6)
     assert (k_complete.numerator, k_complete.denominator) == (1 + 1, 6)
     assert k_has.evidence is Evidence.MIXED
-    assert k_has.evidence_note.startswith("Theo đảng viên (Biểu mẫu 01): 1 chi bộ")
+    # CB01 has registrations; CB03 has none and reported nothing: nobody registered there
+    # is a fact of the registration form (member level); CB02 only reported a figure
+    assert k_has.evidence_note == (
+        "Theo đảng viên (Biểu mẫu 01): 2 chi bộ; theo báo cáo chi bộ: 1 chi bộ"
+    )
+    # CB02's figure is not a measure of its members: no verdict yet
+    assert k_has.verdict == "Chưa đủ số liệu: 2/6 đảng viên chưa có số liệu từng đảng viên"
 
 
 def test_results_follow_the_rubric_target_order():

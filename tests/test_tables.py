@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scoring.rubric import load_rubric
-from sync.config import load_config
+from sync.config import concrete_milestones, load_config
 from sync.model import (
     Branch,
     BranchReport,
@@ -262,10 +262,11 @@ def _dicts(t: Table) -> list[dict[str, object]]:
     return [dict(zip(headers, r, strict=True)) for r in t.rows]
 
 
-def test_six_tabs_in_order_stamped_now():
+def test_seven_tabs_in_order_stamped_now():
     out = build_tables(CFG, RUBRIC, ROSTER, STATUSES, MEMBERS, KPIS, PROBLEMS, LEDGER, NOW)
     names = [t.name for t in out]
     assert names == [
+        "Báo cáo tổng hợp",
         "Tổng hợp chi bộ",
         "Đảng viên",
         "Chỉ tiêu 2026",
@@ -273,7 +274,7 @@ def test_six_tabs_in_order_stamped_now():
         "Lỗi dữ liệu",
         "Nhật ký gửi thư",
     ]
-    assert list(tab_names(2026)) == names and len(TAB_NAMES) == 6
+    assert list(tab_names(2026)) == names and len(TAB_NAMES) == 7
     assert all(t.updated_at == NOW and t.updated_at.utcoffset() == timedelta(hours=7) for t in out)
     assert all(len(t.name) <= 31 for t in out)
     again = build_tables(CFG, RUBRIC, ROSTER, STATUSES, MEMBERS, KPIS, PROBLEMS, LEDGER, NOW)
@@ -300,10 +301,29 @@ def test_branch_summary(tables):
         "Tỷ lệ được cấp ủy chấm",
         "Đã gửi báo cáo",
     ]
-    assert headers[15:21] == [m.title for m in CFG.milestones]
-    assert headers[21:] == [
+    end = headers.index("Số ngày quá hạn nhiều nhất")
+    # one column per concrete branch milestone (quarterly reviews expanded; the ward's own
+    # summary milestone is not a branch's)
+    assert headers[15:end] == [m.title for m in concrete_milestones(CFG) if m.scope == "branch"]
+    assert headers[end:] == [
         "Số ngày quá hạn nhiều nhất",
         "Lần báo cáo gần nhất",
+        "Số buổi sinh hoạt",
+        "Nội dung đã triển khai",
+        "Số buổi có mời báo cáo viên, Tổ CNSCĐ",
+        "Nhiệm vụ hoàn thành, có sản phẩm",
+        "Số đảng viên phải tham gia (danh sách)",
+        "Số đảng viên có bản đăng ký",
+        "Số bản đăng ký đầy đủ",
+        'Số ĐV đăng ký phần việc "Cán bộ số" (chi bộ báo cáo)',
+        "Số đảng viên được cấp ủy chấm",
+        "Xuất sắc",
+        "Khá",
+        "Đạt",
+        "Chưa đạt",
+        "Chờ cấp ủy chấm",
+        "Cần kiểm tra lại",
+        "Chênh lệch cần rà soát",
         "Mô hình, cách làm hay",
         "Khó khăn, kiến nghị",
         "Bí thư",
@@ -321,7 +341,10 @@ def test_branch_summary(tables):
     assert cb01['Số "rõ" đã điền'] == "5/6"
     assert cb01["Nhiệm vụ chuyển đổi số"] == "Số hóa hồ sơ"
     assert cb01["Đã gửi báo cáo"] == "Chưa" and rows[2]["Đã gửi báo cáo"] == "Có"
-    states = [cb01[m.title] for m in CFG.milestones]
+    # the six one-off branch milestones (the statuses here are built for them only; the
+    # quarterly reviews and the ward's own summary have none)
+    one_off = [m for m in CFG.milestones if m.scope == "branch" and m.recurs is None]
+    states = [cb01[m.title] for m in one_off]
     assert states == [
         "Đúng hạn 10/05",
         "Trễ 3 ngày",
@@ -345,7 +368,7 @@ def test_branch_summary(tables):
 
 def test_branch_without_status_still_listed():
     out = build_tables(CFG, RUBRIC, ROSTER, STATUSES[:1], (), (), (), (), NOW)
-    rows = _dicts(out[0])
+    rows = _dicts(out[1])
     assert [r["Mã chi bộ"] for r in rows] == ["CB01", "CB02", "CB10"]
     assert rows[2]["Tình trạng"] is None and rows[2]["Bí thư"] == "Trần Văn Mười"
 
@@ -368,9 +391,15 @@ def test_member_tab(tables):
         "Bản đăng ký",
         "Nội dung chưa đạt",
         "Tự đánh giá hoàn thành",
+        "Tự đánh giá: Học tập kỹ năng số",
+        "Tự đánh giá: Ứng dụng trong công việc",
+        "Tự đánh giá: Bảo mật thông tin",
+        "Tự đánh giá: Vai trò tiên phong",
+        "Tự đánh giá: Kết quả ứng dụng cụ thể",
         "Điểm tự chấm",
         "Điểm cấp ủy",
         "Xếp loại",
+        "Lý do cần kiểm tra",
         "Chờ cấp ủy chấm",
         "Chênh lệch cần rà soát",
         'Bài học "Bình dân học vụ số"',
@@ -399,12 +428,14 @@ def test_member_tab(tables):
 def test_kpi_tab(tables):
     t = tables["Chỉ tiêu 2026"]
     assert [c.header for c in t.columns] == [
+        "Mục tiêu số",
         "Chỉ tiêu",
         "Kết quả",
         "Mục tiêu",
         "Số đạt",
         "Tổng số",
         "Đánh giá",
+        "Cách tính",
         "Nguồn số liệu",
         "Ghi chú",
     ]
@@ -436,9 +467,13 @@ def test_overdue_tab_sorted_with_last_reminder(tables):
         ("CB02", 196),
         ("CB01", 16),
         ("CB01", 16),
+        ("", 5),  # the ward's own summary, due 18/11 (config), not done on 23/11
     ]
+    ward = rows[3]
+    assert ward["Tên chi bộ"] == "Đảng ủy (mốc của Đảng ủy)"
+    assert ward["Nội dung"] == MILESTONES["tong_ket"].title and ward["Bí thư"] == ""
     # same days and branch: milestone order of the config (nhiem_vu before bao_cao)
-    assert [r["Nội dung"] for r in rows[1:]] == [
+    assert [r["Nội dung"] for r in rows[1:3]] == [
         MILESTONES["nhiem_vu"].title,
         MILESTONES["bao_cao"].title,
     ]
@@ -449,7 +484,7 @@ def test_overdue_tab_sorted_with_last_reminder(tables):
     assert rows[2]["Lần nhắc gần nhất"] is None
     assert rows[0]["Lần nhắc gần nhất"] is None
     assert rows[0]["Bí thư"] == "Phạm Hải" and rows[0]["Tên chi bộ"] == "Chi bộ Công an"
-    assert t.highlight_rows == frozenset({0, 1, 2})
+    assert t.highlight_rows == frozenset({0, 1, 2, 3})
 
 
 def test_problems_sorted_naturally(tables):

@@ -278,6 +278,10 @@ def test_package_parts_and_zip_entries():
         f"'Giá trị biên'!$A$2:$G${2 + len(CASES)}</definedName>",
         '<definedName name="_xlnm._FilterDatabase" localSheetId="1" hidden="1">'
         "'Trống'!$A$2:$A$2</definedName>",
+        '<definedName name="_xlnm.Print_Titles" localSheetId="0">'
+        "'Giá trị biên'!$1:$2</definedName>",
+        '<definedName name="_xlnm.Print_Titles" localSheetId="1">'
+        "'Trống'!$1:$2</definedName>",
     ]
     fills = re.findall(r'<patternFill patternType="(\w+)"', styles)
     assert fills[:2] == ["none", "gray125"]  # Excel's two mandatory fills, in this order

@@ -7,6 +7,11 @@ hash equals the remembered one is left alone (its stamp too); the changed tabs g
 formatting is re-applied in one ``spreadsheets:batchUpdate`` only when a tab's layout
 changed. Tabs whose title is not one of the tables' names (the ward's own tabs, a form's
 response tab) are never touched.
+
+Sheets has no page setup in its API (printing is set in the print dialog); what it has is
+applied with the formatting: the frozen stamp and header rows, bold section headings, and
+the tables' charts (``addChart``, right of the table). Charts go with the layout: a restyle
+deletes the tab's charts and adds the table's, an unchanged layout sends no chart request.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ from gspread.http_client import HTTPClient
 
 from sync.google.apis import GoogleApis
 from sync.google.sheet_source import a1_tab
-from sync.model import Cell, Column, ColumnKind, Table
-from sync.outputs.xlsx import NUMBER_FORMATS, stamp_text
+from sync.model import Cell, Chart, Column, ColumnKind, Table
+from sync.outputs.xlsx import NUMBER_FORMATS, drawable_charts, stamp_text
 from sync.tables import table_hash
 
 # Google advises keeping a request under 2 MB (the hard limit is larger).
@@ -35,7 +40,14 @@ HEADER_ROWS = 2  # stamp + header: frozen
 MIN_GRID_ROWS = HEADER_ROWS + 1  # Sheets refuses to freeze every row of a grid
 PX_PER_CHAR, PX_PADDING = 7, 10
 # Bump when the formatting code changes, so the next write re-applies it everywhere.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"  # 2: bold headings, charts
+
+# Charts, as in the XLSX workbook: right of the table with one empty column between, from
+# the first data row down, one under the other. Sizes in Sheets' default rows (21 px) and
+# columns (100 px): the grid is grown to hold them, since Sheets anchors a chart to a cell.
+CHART_WIDTH_PX, CHART_HEIGHT_PX = 600, 378
+CHART_ROWS = 19  # rows from one chart's anchor to the next: 18 of chart, 1 between
+CHART_COLUMNS = 7  # the empty column and 6 default columns of chart
 
 LAYOUT_SUFFIX = "#layout"
 EXTENT_SUFFIX = "#extent"
@@ -69,6 +81,7 @@ class _Tab:
     title: str
     rows: int
     cols: int
+    chart_ids: tuple[int, ...] = ()  # the tab's charts, deleted when it is restyled
 
 
 @dataclass
@@ -159,13 +172,16 @@ class SheetsDestination:
         """Existing tabs by title, and every title in the spreadsheet's order."""
         params = {
             "includeGridData": "false",
-            "fields": "sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))",
+            "fields": "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),"
+            "charts(chartId))",
         }
         meta = self._call(lambda s: s.fetch_sheet_metadata(self.spreadsheet_id, params=params))
-        props = [s.get("properties", {}) for s in meta.get("sheets", [])]
-        props.sort(key=lambda p: p.get("index", 0))
+        sheets = sorted(
+            meta.get("sheets", []), key=lambda s: s.get("properties", {}).get("index", 0)
+        )
         tabs: dict[str, _Tab] = {}
-        for p in props:
+        for sheet in sheets:
+            p = sheet.get("properties", {})
             grid = p.get("gridProperties", {})
             title = str(p.get("title", ""))
             tabs[title] = _Tab(
@@ -173,8 +189,11 @@ class SheetsDestination:
                 title=title,
                 rows=int(grid.get("rowCount", 0)),
                 cols=int(grid.get("columnCount", 0)),
+                chart_ids=tuple(
+                    int(c["chartId"]) for c in sheet.get("charts", []) if "chartId" in c
+                ),
             )
-        return tabs, [str(p.get("title", "")) for p in props]
+        return tabs, [str(s.get("properties", {}).get("title", "")) for s in sheets]
 
     def _in_ward_time(self, table: Table) -> Table:
         if table.updated_at.tzinfo is None:
@@ -229,7 +248,14 @@ class SheetsDestination:
                         }
                     )
             if p.restyle:
+                # the old charts first: their ids are the tab's, read with the metadata
+                if p.tab is not None:
+                    requests += [
+                        {"deleteEmbeddedObject": {"objectId": chart_id}}
+                        for chart_id in p.tab.chart_ids
+                    ]
                 requests += _format_requests(p)
+                requests += _chart_requests(p)
         return requests
 
     # -- values:batchUpdate ------------------------------------------------------------
@@ -268,6 +294,8 @@ def layout_hash(table: Table) -> str:
         tuple((c.header, c.kind, c.width) for c in table.columns),
         len(table.rows),
         tuple(sorted(table.highlight_rows)),
+        tuple(sorted(table.heading_rows)),
+        drawable_charts(table),  # charts are written with the formatting, not the values
     )
     return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()
 
@@ -276,6 +304,12 @@ def _plan(table: Table, tab: _Tab | None, previous: Mapping[str, str], used_ids:
     content, layout = table_hash(table), layout_hash(table)
     extent = (HEADER_ROWS + len(table.rows), max(len(table.columns), 1))
     need = (max(extent[0], MIN_GRID_ROWS), extent[1])
+    charts = len(drawable_charts(table))
+    if charts:  # room right of the table for the charts' anchors and width
+        need = (
+            max(need[0], HEADER_ROWS + charts * CHART_ROWS),
+            extent[1] + CHART_COLUMNS,
+        )
     name = table.name
     if tab is None:
         return _Plan(
@@ -513,6 +547,15 @@ def _format_requests(p: _Plan) -> list[dict[str, Any]]:
                 "userEnteredFormat.backgroundColor",
             )
         )
+    headings = sorted(i for i in p.table.heading_rows if 0 <= i < len(p.table.rows))
+    for r0, r1 in _index_runs(headings):
+        requests.append(
+            repeat(
+                box(HEADER_ROWS + r0, HEADER_ROWS + r1, 0, ncols),
+                {"textFormat": {"bold": True}},
+                "userEnteredFormat.textFormat.bold",
+            )
+        )
     for c0, c1, px in _runs([column_pixels(c) for c in columns]):
         requests.append(
             {
@@ -529,6 +572,63 @@ def _format_requests(p: _Plan) -> list[dict[str, Any]]:
             }
         )
     return requests
+
+
+def _chart_requests(p: _Plan) -> list[dict[str, Any]]:
+    """One addChart per chart of the table, over the tab's own cells."""
+    return [
+        {"addChart": {"chart": _embedded_chart(p.table, p.sheet_id, chart, k)}}
+        for k, chart in enumerate(drawable_charts(p.table))
+    ]
+
+
+def _embedded_chart(table: Table, sheet_id: int, chart: Chart, k: int) -> dict[str, Any]:
+    """A BAR or COLUMN basic chart. Each range is the column's header cell (the series'
+    name, ``headerCount`` 1) and the chart's rows: two sources unless they touch."""
+    first = HEADER_ROWS + chart.first_row  # 0-based grid rows
+    last = HEADER_ROWS + chart.last_row + 1
+
+    def data(col: int) -> dict[str, Any]:
+        def rng(r0: int, r1: int) -> dict[str, int]:
+            return {
+                "sheetId": sheet_id,
+                "startRowIndex": r0,
+                "endRowIndex": r1,
+                "startColumnIndex": col,
+                "endColumnIndex": col + 1,
+            }
+
+        header = HEADER_ROWS - 1
+        if first == HEADER_ROWS:
+            sources = [rng(header, last)]
+        else:
+            sources = [rng(header, header + 1), rng(first, last)]
+        return {"sourceRange": {"sources": sources}}
+
+    stacked = chart.stacked and len(chart.series) > 1
+    spec: dict[str, Any] = {
+        "chartType": "BAR" if chart.kind == "bar" else "COLUMN",
+        "legendPosition": "BOTTOM_LEGEND" if len(chart.series) > 1 else "NO_LEGEND",
+        "headerCount": 1,
+        "domains": [{"domain": data(chart.categories)}],
+        "series": [{"series": data(col)} for col in chart.series],
+    }
+    if stacked:
+        spec["stackedType"] = "STACKED"
+    return {
+        "spec": {"title": chart.title, "basicChart": spec},
+        "position": {
+            "overlayPosition": {
+                "anchorCell": {
+                    "sheetId": sheet_id,
+                    "rowIndex": HEADER_ROWS + k * CHART_ROWS,
+                    "columnIndex": max(len(table.columns), 1) + 1,
+                },
+                "widthPixels": CHART_WIDTH_PX,
+                "heightPixels": CHART_HEIGHT_PX,
+            }
+        },
+    }
 
 
 def _runs(items: Sequence[Any]) -> list[tuple[int, int, Any]]:

@@ -1,7 +1,10 @@
 """The offline destination: the summary tabs as one XLSX workbook.
 
 Layout of every sheet: row 1 the update stamp, row 2 the bold header (frozen, with an
-autofilter), data from row 3. Respondent text is always stored as text, never as a formula.
+autofilter), data from row 3; section headings of a report-shaped tab in bold. Respondent
+text is always stored as text, never as a formula. Printed, every sheet is A4 landscape,
+one page wide, with rows 1-2 repeated on each page and the tab and time in the page header.
+A table's charts are DrawingML charts over the sheet's own cells, right of the table.
 The file is written to a temporary file in the same folder and moved into place, so a
 reader never sees a half-written workbook. The same tables give the same bytes.
 
@@ -27,7 +30,7 @@ from pathlib import Path
 from typing import IO
 
 from sync.fsutil import private_dir, remove_stale
-from sync.model import ColumnKind, Table
+from sync.model import Chart, ColumnKind, Table
 from sync.tables import table_hash
 
 SHEET_TITLE_MAX = 31  # Excel's limit
@@ -41,6 +44,22 @@ NUMBER_FORMATS: dict[str, str] = {
     "date": "dd/mm/yyyy",
     "datetime": "dd/mm/yyyy hh:mm",
 }
+
+# Printing: A4 landscape, every column on one page across (fitToHeight 0: as many pages
+# down as needed), rows 1-2 repeated on every page. The 28-column branch tab printed at
+# 100% took 93 pages of headerless fragments.
+PAPER_A4 = 9
+PAGE_MARGINS_INCH = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6}
+HEADER_FOOTER_INCH = 0.3
+PAGE_FOOTER = "Trang &P / &N"
+# Excel refuses a header/footer over 255 characters: the name, even with every "&" doubled,
+# and the time leave room
+_HEADER_NAME_MAX = 80
+
+# Charts: drawn to the right of the table, one column left empty, each about 8 columns by
+# 18 rows, one under the other with a row between.
+CHART_COLUMNS, CHART_ROWS, CHART_GAP_ROWS = 8, 18, 1
+CHART_COLORS = ("4472C4", "ED7D31", "A5A5A5", "FFC000", "5B9BD5", "70AD47")
 
 HEADER_FILL_RGB = "FFDDEBF7"
 HIGHLIGHT_FILL_RGB = "FFFFC7CE"
@@ -84,6 +103,9 @@ _MAX_CELL_BYTES = CELL_TEXT_MAX * 5 + 128
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_NS_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_NS_DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_NS_SHEET_DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 _XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 # ---------------------------------------------------------------------------------------
@@ -94,6 +116,10 @@ _FONT_PLAIN, _FONT_BOLD, _FONT_STAMP = 0, 1, 2
 _FILL_NONE, _FILL_GRAY125, _FILL_HEADER, _FILL_HIGHLIGHT = 0, 1, 2, 3
 # "text", "quote" (text that looks like a formula), then one per number format
 _VALUE_STYLES: tuple[str, ...] = ("text", "quote", *NUMBER_FORMATS)
+# How a data row looks, as bits: 1 the overdue fill, 2 a section heading (bold). Every value
+# style exists in the four variants, so the hot loop only picks an index.
+_FILLED, _BOLD = 1, 2
+_VARIANTS = (0, _FILLED, _BOLD, _FILLED | _BOLD)
 
 
 def _number_format_ids() -> dict[str, int]:
@@ -155,17 +181,18 @@ class _Styles:
             _Xf(font=_FONT_STAMP),
             _Xf(font=_FONT_BOLD, fill=_FILL_HEADER, wrap=True),
         ]
-        # (value style, highlighted) -> xf index
+        # (value style, variant) -> xf index; variants 0 and 1 first, as before headings
         self.index: dict[tuple[str, int], int] = {}
-        for hl in (0, 1):
-            fill = _FILL_HIGHLIGHT if hl else _FILL_NONE
+        for variant in _VARIANTS:
+            fill = _FILL_HIGHLIGHT if variant & _FILLED else _FILL_NONE
+            font = _FONT_BOLD if variant & _BOLD else _FONT_PLAIN
             for style in _VALUE_STYLES:
-                if style == "text" and not hl:
-                    self.index[style, hl] = self.DEFAULT  # most cells: no s attribute
+                if style == "text" and not variant:
+                    self.index[style, variant] = self.DEFAULT  # most cells: no s attribute
                     continue
                 fmt = self.num_fmt_ids.get(NUMBER_FORMATS.get(style, ""), 0)
-                self.index[style, hl] = len(self.xfs)
-                self.xfs.append(_Xf(fmt, fill=fill, quote=style == "quote"))
+                self.index[style, variant] = len(self.xfs)
+                self.xfs.append(_Xf(fmt, font, fill, quote=style == "quote"))
 
     def xml(self) -> str:
         custom = [(i, code) for code, i in self.num_fmt_ids.items() if i >= 164]
@@ -273,6 +300,11 @@ def render_workbook(tables: Sequence[Table]) -> bytes:
 
 def stamp_text(table: Table) -> str:
     """Row 1: "<tab> — cập nhật lúc 23/11/2026 08:00 (giờ Việt Nam)"."""
+    return f"{table.name} — cập nhật lúc {_update_time(table)}"
+
+
+def _update_time(table: Table) -> str:
+    """The stamp's time, "23/11/2026 08:00 (giờ Việt Nam)", also in the printed header."""
     t = table.updated_at
     offset = t.utcoffset()
     if offset is None:
@@ -281,7 +313,22 @@ def stamp_text(table: Table) -> str:
         zone = " (giờ Việt Nam)"
     else:
         zone = f" (UTC{t:%z})"
-    return f"{table.name} — cập nhật lúc {t:%d/%m/%Y %H:%M}{zone}"
+    return f"{t:%d/%m/%Y %H:%M}{zone}"
+
+
+def drawable_charts(table: Table) -> tuple[Chart, ...]:
+    """The table's charts whose rows and columns exist in it. A chart pointing elsewhere is
+    a bug of the table builder: it is left out rather than costing the whole workbook (or,
+    in Google Sheets, a rejected batch)."""
+    ncols, nrows = len(table.columns), len(table.rows)
+    return tuple(
+        c
+        for c in table.charts
+        if c.series
+        and 0 <= c.categories < ncols
+        and all(0 <= j < ncols for j in c.series)
+        and 0 <= c.first_row <= c.last_row < nrows
+    )
 
 
 def _check_tables(tables: Sequence[Table]) -> None:
@@ -300,12 +347,20 @@ def _write_package(stream: IO[bytes], tables: Sequence[Table]) -> None:
     when = _zip_date_time(stamp.replace(tzinfo=None))  # local wall time, as Excel does
     styles = _Styles()
     texts = _TextCache(styles)
+    charts = [drawable_charts(t) for t in tables]
+    # drawing number of each sheet with charts (1, 2, ...), and its charts' first number
+    drawings: dict[int, tuple[int, int]] = {}
+    next_chart = 1
+    for n, found in enumerate(charts, start=1):
+        if found:
+            drawings[n] = (len(drawings) + 1, next_chart)
+            next_chart += len(found)
     with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
 
         def put(name: str, xml: str) -> None:
             zf.writestr(_zip_entry(name, when), xml.encode("utf-8"))
 
-        put("[Content_Types].xml", _content_types(len(tables)))
+        put("[Content_Types].xml", _content_types(len(tables), len(drawings), next_chart - 1))
         put("_rels/.rels", _root_rels())
         put("docProps/core.xml", _core_props(stamp))
         put("docProps/app.xml", _app_props(titles))
@@ -319,7 +374,16 @@ def _write_package(stream: IO[bytes], tables: Sequence[Table]) -> None:
             cells = (len(table.rows) + 2) * max(len(table.columns), 1)
             large = cells * _MAX_CELL_BYTES >= zipfile.ZIP64_LIMIT
             with zf.open(info, "w", force_zip64=large) as out:
-                _write_sheet(out, table, styles, texts, first=n == 1)
+                _write_sheet(out, table, styles, texts, first=n == 1, drawing=n in drawings)
+        # the charts' parts after every sheet: a workbook without charts keeps its parts
+        for n, (drawing, first_chart) in drawings.items():
+            table, title, found = tables[n - 1], titles[n - 1], charts[n - 1]
+            numbers = range(first_chart, first_chart + len(found))
+            put(f"xl/worksheets/_rels/sheet{n}.xml.rels", _sheet_rels(drawing))
+            put(f"xl/drawings/drawing{drawing}.xml", _drawing_xml(table, len(found)))
+            put(f"xl/drawings/_rels/drawing{drawing}.xml.rels", _drawing_rels(numbers))
+            for number, chart in zip(numbers, found, strict=True):
+                put(f"xl/charts/chart{number}.xml", _chart_xml(table, title, chart))
 
 
 def _zip_entry(name: str, when: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
@@ -337,12 +401,20 @@ def _zip_date_time(t: datetime) -> tuple[int, int, int, int, int, int]:
     return (t.year, t.month, t.day, t.hour, t.minute, t.second)
 
 
-def _content_types(n_sheets: int) -> str:
+def _content_types(n_sheets: int, n_drawings: int = 0, n_charts: int = 0) -> str:
     ct = "application/vnd.openxmlformats-officedocument"
     sheets = "".join(
         f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
         f'ContentType="{ct}.spreadsheetml.worksheet+xml"/>'
         for n in range(1, n_sheets + 1)
+    )
+    sheets += "".join(
+        f'<Override PartName="/xl/drawings/drawing{n}.xml" ContentType="{ct}.drawing+xml"/>'
+        for n in range(1, n_drawings + 1)
+    )
+    sheets += "".join(
+        f'<Override PartName="/xl/charts/chart{n}.xml" ContentType="{ct}.drawingml.chart+xml"/>'
+        for n in range(1, n_charts + 1)
     )
     return (
         f"{_XML_DECL}"
@@ -419,6 +491,12 @@ def _workbook_xml(tables: Sequence[Table], titles: Sequence[str]) -> str:
         for i, (table, title) in enumerate(zip(tables, titles, strict=True))
         if table.columns
     )
+    # the stamp and the header printed again at the top of every page
+    names += "".join(
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+        f"{_escape_xml(_quote_sheet(title))}!${STAMP_ROW}:${HEADER_ROW}</definedName>"
+        for i, title in enumerate(titles)
+    )
     defined = f"<definedNames>{names}</definedNames>" if names else ""
     return (
         f'{_XML_DECL}<workbook xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
@@ -441,19 +519,192 @@ def _workbook_rels(n_sheets: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------
+# Charts: a drawing per sheet, a DrawingML chart per Chart, over the sheet's own cells
+# ---------------------------------------------------------------------------------------
+
+
+def _sheet_rels(drawing: int) -> str:
+    return (
+        f'{_XML_DECL}<Relationships xmlns="{_NS_PKG_REL}">'
+        f'<Relationship Id="rId1" Type="{_NS_REL}/drawing" '
+        f'Target="../drawings/drawing{drawing}.xml"/>'
+        "</Relationships>"
+    )
+
+
+def _drawing_rels(charts: range) -> str:
+    rels = "".join(
+        f'<Relationship Id="rId{k}" Type="{_NS_REL}/chart" Target="../charts/chart{number}.xml"/>'
+        for k, number in enumerate(charts, start=1)
+    )
+    return f'{_XML_DECL}<Relationships xmlns="{_NS_PKG_REL}">{rels}</Relationships>'
+
+
+def _chart_cells(table: Table, k: int) -> tuple[int, int, int, int]:
+    """Where the k-th chart (0-based) of a table sits: first column, first row, column and
+    row after it, all 0-based sheet indexes. Right of the table, one empty column between,
+    from the first data row down, one chart under the other."""
+    col = len(table.columns) + 1
+    row = FIRST_DATA_ROW - 1 + k * (CHART_ROWS + CHART_GAP_ROWS)
+    return col, row, col + CHART_COLUMNS, row + CHART_ROWS
+
+
+def _drawing_xml(table: Table, n_charts: int) -> str:
+    anchors = []
+    for k in range(n_charts):
+        c0, r0, c1, r1 = _chart_cells(table, k)
+        anchors.append(
+            # oneCell: the chart keeps its size when a user widens the table's columns
+            '<xdr:twoCellAnchor editAs="oneCell">'
+            f"<xdr:from><xdr:col>{c0}</xdr:col><xdr:colOff>0</xdr:colOff>"
+            f"<xdr:row>{r0}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
+            f"<xdr:to><xdr:col>{c1}</xdr:col><xdr:colOff>0</xdr:colOff>"
+            f"<xdr:row>{r1}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
+            '<xdr:graphicFrame macro="">'
+            f'<xdr:nvGraphicFramePr><xdr:cNvPr id="{k + 2}" name="Biểu đồ {k + 1}"/>'
+            "<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>"
+            '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
+            f'<a:graphic><a:graphicData uri="{_NS_CHART}">'
+            f'<c:chart xmlns:c="{_NS_CHART}" r:id="rId{k + 1}"/>'
+            "</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/>"
+            "</xdr:twoCellAnchor>"
+        )
+    return (
+        f'{_XML_DECL}<xdr:wsDr xmlns:xdr="{_NS_SHEET_DRAWING}" xmlns:a="{_NS_DRAWING}" '
+        f'xmlns:r="{_NS_REL}">{"".join(anchors)}</xdr:wsDr>'
+    )
+
+
+def _chart_xml(table: Table, title: str, chart: Chart) -> str:
+    """A bar or column chart whose categories, values and series names are references to
+    the sheet's cells (with cached values, for readers that do not compute them)."""
+    sheet = _escape_xml(_quote_sheet(title))
+    r0, r1 = FIRST_DATA_ROW + chart.first_row, FIRST_DATA_ROW + chart.last_row
+    block = table.rows[chart.first_row : chart.last_row + 1]
+
+    def ref(col: int, first: int, last: int) -> str:
+        letter = _column_letter(col + 1)
+        if first == last:
+            return f"{sheet}!${letter}${first}"
+        return f"{sheet}!${letter}${first}:${letter}${last}"
+
+    def cells(col: int) -> list[object]:
+        return [row[col] if col < len(row) else None for row in block]
+
+    labels = "".join(
+        f'<c:pt idx="{i}"><c:v>{_escape_text(_chart_label(v))}</c:v></c:pt>'
+        for i, v in enumerate(cells(chart.categories))
+        if _chart_label(v)
+    )
+    categories = (
+        f"<c:cat><c:strRef><c:f>{ref(chart.categories, r0, r1)}</c:f>"
+        f'<c:strCache><c:ptCount val="{len(block)}"/>{labels}</c:strCache></c:strRef></c:cat>'
+    )
+    series = []
+    for order, col in enumerate(chart.series):
+        header = _escape_text(_clean_text(table.columns[col].header))
+        numbers = "".join(
+            f'<c:pt idx="{i}"><c:v>{x!r}</c:v></c:pt>'
+            for i, v in enumerate(cells(col))
+            if (x := _chart_number(v)) is not None
+        )
+        color = CHART_COLORS[order % len(CHART_COLORS)]
+        series.append(
+            f'<c:ser><c:idx val="{order}"/><c:order val="{order}"/>'
+            f"<c:tx><c:strRef><c:f>{ref(col, HEADER_ROW, HEADER_ROW)}</c:f>"
+            f'<c:strCache><c:ptCount val="1"/><c:pt idx="0"><c:v>{header}</c:v></c:pt>'
+            "</c:strCache></c:strRef></c:tx>"
+            f'<c:spPr><a:solidFill><a:srgbClr val="{color}"/></a:solidFill></c:spPr>'
+            f'<c:invertIfNegative val="0"/>{categories}'
+            f"<c:val><c:numRef><c:f>{ref(col, r0, r1)}</c:f><c:numCache>"
+            f'<c:formatCode>General</c:formatCode><c:ptCount val="{len(block)}"/>{numbers}'
+            "</c:numCache></c:numRef></c:val></c:ser>"
+        )
+    horizontal = chart.kind == "bar"
+    stacked = chart.stacked and len(chart.series) > 1
+    value_format = "0%" if chart.percent else "General"
+    # stacked bars sit on one another rather than side by side
+    overlap = '<c:overlap val="100"/>' if stacked else ""
+    legend = (
+        '<c:legend><c:legendPos val="b"/><c:overlay val="0"/></c:legend>'
+        if len(chart.series) > 1
+        else ""
+    )
+    return (
+        f'{_XML_DECL}<c:chartSpace xmlns:c="{_NS_CHART}" xmlns:a="{_NS_DRAWING}" '
+        f'xmlns:r="{_NS_REL}"><c:date1904 val="0"/><c:lang val="vi-VN"/>'
+        '<c:roundedCorners val="0"/><c:chart>'
+        "<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p>"
+        '<a:pPr><a:defRPr sz="1200" b="1"/></a:pPr><a:r><a:rPr lang="vi-VN" sz="1200" b="1"/>'
+        f"<a:t>{_escape_text(_clean_text(chart.title))}</a:t></a:r></a:p></c:rich></c:tx>"
+        '<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/>'
+        "<c:plotArea><c:layout/><c:barChart>"
+        f'<c:barDir val="{"bar" if horizontal else "col"}"/>'
+        f'<c:grouping val="{"stacked" if stacked else "clustered"}"/><c:varyColors val="0"/>'
+        f'{"".join(series)}<c:gapWidth val="60"/>'
+        f"{overlap}"
+        '<c:axId val="1001"/><c:axId val="1002"/></c:barChart>'
+        # horizontal bars list the rows top-down, as the table does; the value axis then
+        # crosses at the last category to stay at the bottom
+        '<c:catAx><c:axId val="1001"/>'
+        f'<c:scaling><c:orientation val="{"maxMin" if horizontal else "minMax"}"/></c:scaling>'
+        f'<c:delete val="0"/><c:axPos val="{"l" if horizontal else "b"}"/>'
+        '<c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/>'
+        '<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:crossAx val="1002"/>'
+        '<c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/>'
+        '<c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
+        '<c:valAx><c:axId val="1002"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
+        f'<c:delete val="0"/><c:axPos val="{"b" if horizontal else "l"}"/><c:majorGridlines/>'
+        f'<c:numFmt formatCode="{value_format}" sourceLinked="0"/>'
+        '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
+        f'<c:crossAx val="1001"/><c:crosses val="{"max" if horizontal else "autoZero"}"/>'
+        '<c:crossBetween val="between"/></c:valAx></c:plotArea>'
+        f'{legend}<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>'
+        # opaque: the printed grid lines must not show through the chart
+        '<c:spPr><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill>'
+        '<a:ln><a:solidFill><a:srgbClr val="BFBFBF"/></a:solidFill></a:ln></c:spPr>'
+        "</c:chartSpace>"
+    )
+
+
+def _chart_label(v: object) -> str:
+    """A category's cached text (the sheet's own cell is what a reader shows)."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    if isinstance(v, bool):
+        return "Có" if v else "Không"
+    if isinstance(v, datetime | date):
+        return _day_text(v, with_time=isinstance(v, datetime))
+    return _clean_text(str.__str__(v) if isinstance(v, str) else str(v))
+
+
+def _chart_number(v: object) -> float | int | None:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    if isinstance(v, float):
+        return float(v) + 0.0 if math.isfinite(v) else None
+    return int(v)
+
+
+# ---------------------------------------------------------------------------------------
 # One sheet
 # ---------------------------------------------------------------------------------------
 
 
 class _TextCache:
-    """Escaped cell XML of texts, after the cell reference: ``" t="inlineStr">…</c>``."""
+    """Escaped cell XML of texts, after the cell reference: ``" t="inlineStr">…</c>``.
+
+    ``hl`` below is a row variant (_FILLED, _BOLD bits), not only the overdue fill."""
 
     def __init__(self, styles: _Styles) -> None:
         self.styles = styles
-        self.by_fill: tuple[dict[str, str], dict[str, str]] = ({}, {})
-        self.empty = ("", f'" s="{styles.index["text", 1]}"/>')  # "" only shows a fill
-        for hl in (0, 1):
-            self.by_fill[hl][""] = self.empty[hl]
+        self.by_fill: tuple[dict[str, str], ...] = tuple({} for _ in _VARIANTS)
+        # an empty cell is written only to show a fill; bold alone shows nothing
+        self.empty: tuple[str, ...] = tuple(
+            f'" s="{styles.index["text", v]}"/>' if v & _FILLED else "" for v in _VARIANTS
+        )
+        for v in _VARIANTS:
+            self.by_fill[v][""] = self.empty[v]
 
     def tail(self, text: str, hl: int) -> str:
         """The cell's XML after ``<c r="A3``; "" for nothing to write (cached if short)."""
@@ -480,13 +731,13 @@ class _TextCache:
 
 
 class _ColumnStyles:
-    """The xf indexes (plain, highlighted) a column's numbers take."""
+    """The xf indexes a column's numbers take, by row variant."""
 
     __slots__ = ("kind", "ints", "floats", "dates", "datetimes")
 
     def __init__(self, kind: ColumnKind, styles: _Styles) -> None:
-        def pair(style: str) -> tuple[int, int]:
-            return (styles.index[style, 0], styles.index[style, 1])
+        def pair(style: str) -> tuple[int, ...]:
+            return tuple(styles.index[style, v] for v in _VARIANTS)
 
         self.kind = kind
         numeric = kind in ("int", "number", "percent")
@@ -497,7 +748,13 @@ class _ColumnStyles:
 
 
 def _write_sheet(
-    out: IO[bytes], table: Table, styles: _Styles, texts: _TextCache, *, first: bool
+    out: IO[bytes],
+    table: Table,
+    styles: _Styles,
+    texts: _TextCache,
+    *,
+    first: bool,
+    drawing: bool = False,
 ) -> None:
     columns = table.columns
     ncols = len(columns)
@@ -507,6 +764,8 @@ def _write_sheet(
     selected = ' tabSelected="1"' if first else ""
     head = [
         f'{_XML_DECL}<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">',
+        # the schema puts sheetPr first: it switches pageSetup's fitTo* on
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
         f'<dimension ref="A1:{last}"/>' if ncols else '<dimension ref="A1"/>',
         f'<sheetViews><sheetView workbookViewId="0"{selected}>',
         f'<pane ySplit="{FIRST_DATA_ROW - 1}" topLeftCell="A{FIRST_DATA_ROW}" '
@@ -541,11 +800,35 @@ def _write_sheet(
     tail = ["</sheetData>"]
     if ncols:
         tail.append(f'<autoFilter ref="{_filter_ref(table)}"/>')
-    tail.append(
-        '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-        "</worksheet>"
-    )
+    tail.append(_print_setup(table))
+    if drawing:
+        tail.append('<drawing r:id="rId1"/>')  # the sheet's only relationship
+    tail.append("</worksheet>")
     out.write("".join(tail).encode("utf-8"))
+
+
+def _print_setup(table: Table) -> str:
+    """printOptions, pageMargins, pageSetup and headerFooter, in the schema's order."""
+    m = PAGE_MARGINS_INCH
+    margins = "".join(f' {side}="{m[side]}"' for side in ("left", "right", "top", "bottom"))
+    header = f'&L&"-,Bold"{_header_text(table.name[:_HEADER_NAME_MAX])}'
+    header += f"&R{_header_text('Cập nhật lúc ' + _update_time(table))}"
+    # a table printed without its grid is hard to read; a tab with charts is a report
+    # page, and the grid would cover the empty cells under its charts too
+    grid = "" if table.charts else '<printOptions gridLines="1"/>'
+    return (
+        f'{grid}<pageMargins{margins} header="{HEADER_FOOTER_INCH}" '
+        f'footer="{HEADER_FOOTER_INCH}"/>'
+        f'<pageSetup paperSize="{PAPER_A4}" orientation="landscape" fitToWidth="1" '
+        'fitToHeight="0"/>'
+        f"<headerFooter><oddHeader>{_escape_xml(header)}</oddHeader>"
+        f"<oddFooter>{_escape_xml('&C' + PAGE_FOOTER)}</oddFooter></headerFooter>"
+    )
+
+
+def _header_text(text: str) -> str:
+    """Text inside a header/footer section: "&" starts a code there, "&&" prints one."""
+    return _ILLEGAL_XML_RE.sub("", text).replace("\r", " ").replace("\n", " ").replace("&", "&&")
 
 
 def _data_rows(
@@ -560,16 +843,21 @@ def _data_rows(
     kinds = [_ColumnStyles(c.kind, styles) for c in table.columns]
     tz = table.updated_at.tzinfo
     highlight = table.highlight_rows
+    heading = table.heading_rows
     tails = texts.tail
-    hl_empty = texts.empty[1]
+    empties = texts.empty
+    filled, bold = _FILLED, _BOLD  # locals: read for every row
     padding = (None,) * ncols
     isfinite = math.isfinite
     parts: list[str] = []
     big = 0  # characters of long texts in ``parts``
     for i, row in enumerate(table.rows):
         r = str(FIRST_DATA_ROW + i)
-        hl = 1 if i in highlight else 0
-        if hl and len(row) < ncols:
+        hl = filled if i in highlight else 0
+        if heading and i in heading:
+            hl |= bold
+        hl_empty = empties[hl]  # "" unless the row is filled
+        if hl_empty and len(row) < ncols:
             row = (*row, *padding[len(row) :])  # every column of the row gets the fill
         mark = len(parts)
         parts.append(f'<row r="{r}">')
@@ -590,10 +878,10 @@ def _data_rows(
             elif t is float:  # NaN and infinities: empty, as in Google Sheets
                 if isfinite(v):  # + 0.0 turns -0.0 into 0.0: no "-0" on screen
                     parts.append(f'{start}{r}" s="{col.floats[hl]}"><v>{v + 0.0!r}</v></c>')
-                elif hl:
+                elif hl_empty:
                     parts.append(start + r + hl_empty)
             elif v is None:
-                if hl:
+                if hl_empty:
                     parts.append(start + r + hl_empty)
             else:
                 xml = _other_cell(v, col, hl, tz, texts)

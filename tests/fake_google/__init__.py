@@ -51,7 +51,8 @@ Sheets
     properties; gridProperties always has frozenRowCount / frozenColumnCount here, while the
     API omits zeros like Google), ``fake.tab_titles(spreadsheet_id)``,
     ``fake.column_widths(spreadsheet_id, tab) -> {column index: pixelSize}`` (set ones only),
-    ``fake.basic_filter(...)``, ``fake.conditional_formats(...)``.
+    ``fake.basic_filter(...)``, ``fake.conditional_formats(...)``, ``fake.charts(...)`` (the
+    tab's EmbeddedChart resources).
     Methods: ``spreadsheets.get`` (grid data with includeGridData=true or ``fields``
     naming ``data``; ``fields`` is otherwise accepted and ignored), ``values.get`` /
     ``batchGet`` (FORMATTED_VALUE -- locale-aware, vi_VN writes ``8,5`` --,
@@ -62,7 +63,10 @@ Sheets
     with addSheet, deleteSheet, updateSheetProperties, updateDimensionProperties,
     repeatCell, updateCells, autoResizeDimensions (no-op), setBasicFilter,
     clearBasicFilter, appendDimension, addConditionalFormatRule,
-    deleteConditionalFormatRule -- any other kind is a 400; a batch is atomic.
+    deleteConditionalFormatRule, addChart (basic charts overlaid on a grid: every source
+    range and the anchor cell inside an existing grid, else a 400; chartId assigned unless
+    given, returned in the reply and in ``spreadsheets.get`` ``sheets[].charts``) and
+    deleteEmbeddedObject (a chart's id) -- any other kind is a 400; a batch is atomic.
     Writing beyond a grid grows it (``fake.grow_grid_on_write = False`` makes that a 400
     "exceeds grid limits"). A Sheets request body larger than ``fake.max_request_bytes``
     (default 10 MB) is a 400 "Request payload size exceeds the limit: N bytes.".

@@ -5,6 +5,7 @@ gspread. See the package docstring for the public API."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import socket
 import threading
@@ -422,6 +423,11 @@ class FakeWorkspace:
     def conditional_formats(self, spreadsheet_id: str, tab: str) -> list[dict[str, Any]]:
         with self._lock:
             return list(self.sheets_state.tab(spreadsheet_id, tab).conditional_formats)
+
+    def charts(self, spreadsheet_id: str, tab: str) -> list[dict[str, Any]]:
+        """The tab's charts (EmbeddedChart resources, chartId included), oldest first."""
+        with self._lock:
+            return copy.deepcopy(self.sheets_state.tab(spreadsheet_id, tab).charts)
 
     # -- Gmail --------------------------------------------------------------------------
 

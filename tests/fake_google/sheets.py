@@ -50,6 +50,7 @@ class Sheet:
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     basic_filter: dict[str, Any] | None = None
     conditional_formats: list[dict[str, Any]] = field(default_factory=list)
+    charts: list[dict[str, Any]] = field(default_factory=list)  # EmbeddedChart resources
 
     @property
     def title(self) -> str:
@@ -90,6 +91,7 @@ class Sheet:
             copy.deepcopy(self.rows),
             copy.deepcopy(self.basic_filter),
             copy.deepcopy(self.conditional_formats),
+            copy.deepcopy(self.charts),
         )
 
     def truncate(self) -> None:
@@ -134,6 +136,10 @@ class Spreadsheet:
             if sheet.sheet_id == sheet_id:
                 return sheet
         return None
+
+    def chart_ids(self) -> set[int]:
+        """Embedded object ids are unique in the whole spreadsheet."""
+        return {int(c["chartId"]) for sheet in self.sheets for c in sheet.charts}
 
 
 # ---------------------------------------------------------------------------------------
@@ -731,6 +737,8 @@ class SheetsState:
                 entry["basicFilter"] = copy.deepcopy(sheet.basic_filter)
             if sheet.conditional_formats:
                 entry["conditionalFormats"] = copy.deepcopy(sheet.conditional_formats)
+            if sheet.charts:
+                entry["charts"] = copy.deepcopy(sheet.charts)
             if include_grid:
                 boxes = wanted.get(sheet.sheet_id) or [Box(0, 0, None, None)]
                 entry["data"] = [self._grid_data(ss, sheet, b) for b in boxes]
@@ -779,6 +787,8 @@ class SheetsState:
         "appendDimension",
         "addConditionalFormatRule",
         "deleteConditionalFormatRule",
+        "addChart",
+        "deleteEmbeddedObject",
     )
 
     def batch_update(self, sid: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -1081,6 +1091,88 @@ class SheetsState:
             raise _RequestError(f"No conditional format on sheet {sheet.sheet_id} at index {index}")
         rule = sheet.conditional_formats.pop(index)
         return {"deleteConditionalFormatRule": {"rule": rule}}
+
+    def _req_addChart(self, ss: Spreadsheet, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """A basic chart overlaid on a grid (the only kind modelled): every source range and
+        the anchor cell must lie inside an existing sheet's grid."""
+        chart = copy.deepcopy(dict(payload.get("chart") or {}))
+        spec = chart.get("spec") or {}
+        basic = spec.get("basicChart")
+        if basic is None:
+            raise _RequestError(
+                "the fake Sheets API models only basic charts (spec.basicChart is required)"
+            )
+        domains = basic.get("domains") or []
+        series = basic.get("series") or []
+        if len(domains) > 1:
+            raise _RequestError("Only a single domain is supported.")
+        if not series:
+            raise _RequestError("A basic chart needs at least one series.")
+        data = [(f"domains[{i}].domain", d.get("domain") or {}) for i, d in enumerate(domains)]
+        data += [(f"series[{i}].series", x.get("series") or {}) for i, x in enumerate(series)]
+        counts = set()
+        for where, item in data:
+            sources = (item.get("sourceRange") or {}).get("sources") or []
+            if not sources:
+                raise _RequestError(f"basicChart.{where}: a source range is required.")
+            counts.add(len(sources))
+            for j, rng in enumerate(sources):
+                sheet = ss.by_id(rng.get("sheetId") or 0)
+                if sheet is None:
+                    raise _RequestError(
+                        f"basicChart.{where}.sourceRange.sources[{j}]: "
+                        f"No grid with id: {rng.get('sheetId') or 0}"
+                    )
+                r0, c0, r1, c1 = self._grid_box(sheet, rng)
+                if min(r1 - r0, c1 - c0) != 1:
+                    raise _RequestError(
+                        f"basicChart.{where}.sourceRange.sources[{j}]: exactly one dimension "
+                        "of a chart's source range must have a length of 1."
+                    )
+        if len(counts) > 1:
+            raise _RequestError(
+                "The domain and all series must have the same number of source ranges."
+            )
+        position = chart.get("position") or {}
+        overlay = position.get("overlayPosition")
+        if overlay is None:
+            raise _RequestError(
+                "the fake Sheets API models only charts overlaid on a grid "
+                "(position.overlayPosition is required)"
+            )
+        anchor = overlay.get("anchorCell") or {}
+        sheet = ss.by_id(anchor.get("sheetId") or 0)
+        if sheet is None:
+            raise _RequestError(f"No grid with id: {anchor.get('sheetId') or 0}")
+        row, col = anchor.get("rowIndex") or 0, anchor.get("columnIndex") or 0
+        if not (0 <= row < sheet.row_count and 0 <= col < sheet.column_count):
+            raise _RequestError(
+                f"Invalid anchor cell ({quote_title(sheet.title)}!{column_letters(col)}"
+                f"{row + 1}): it exceeds grid limits. Max rows: {sheet.row_count}, "
+                f"max columns: {sheet.column_count}"
+            )
+        used = ss.chart_ids()
+        chart_id = chart.get("chartId")
+        if chart_id is None:
+            chart_id = self._rng.randrange(1, 2**31 - 1)
+            while chart_id in used:
+                chart_id = self._rng.randrange(1, 2**31 - 1)
+        elif chart_id in used or chart_id < 0:
+            raise _RequestError(f"An embedded object with id {chart_id} already exists.")
+        overlay.setdefault("widthPixels", 600)  # the API's defaults, as a read returns them
+        overlay.setdefault("heightPixels", 371)
+        chart["chartId"] = chart_id
+        sheet.charts.append(chart)
+        return {"addChart": {"chart": copy.deepcopy(chart)}}
+
+    def _req_deleteEmbeddedObject(self, ss: Spreadsheet, payload: Mapping[str, Any]) -> None:
+        object_id = payload.get("objectId")
+        for sheet in ss.sheets:
+            for chart in sheet.charts:
+                if chart.get("chartId") == object_id:
+                    sheet.charts.remove(chart)
+                    return
+        raise _RequestError(f"No embedded object with id: {object_id}")
 
     # -- accessors for tests ------------------------------------------------------------
 
