@@ -158,7 +158,7 @@ def _documents(cfg: WardConfig) -> DocumentWriter | None:
     """The year-end report is a file on every backend (a Drive upload can come later)."""
     if cfg.report.path is None:
         return None
-    from sync.outputs.report_docx import ReportFile
+    from sync.outputs.report_file import ReportFile
 
     return ReportFile(cfg.report.path)
 

@@ -20,6 +20,7 @@ The order is what makes "never twice, never lost" hold (the caller holds the war
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -77,6 +78,7 @@ from sync.normalize import SourceNormalizer, branch_reader, code_version
 from sync.ports import (
     Backend,
     Destination,
+    DocumentWriter,
     FetchResult,
     MailError,
     MailTransport,
@@ -325,7 +327,7 @@ def run_cycle(
             report.wrote_tables = _write_tables(store, backend.destination, report.tables, now)
             _mark("ghi bảng")
             if backend.documents is not None:
-                report.report_path = backend.documents.write_report(report.ward_report)
+                report.report_path = _write_report(store, backend.documents, report.ward_report)
                 _mark("ghi báo cáo")
             _remember(store, key, roster, evaluation, report)
             store.finish_cycle(cycle_id, "ok", report.summary(), now)
@@ -629,6 +631,9 @@ def _idle(
     intact = getattr(destination, "intact", None)
     if intact is not None and not intact(store.tab_hashes(destination.name)):
         return False
+    where = getattr(backend.documents, "path", None)
+    if isinstance(where, Path) and not where.exists():
+        return False  # the year-end report was deleted: write it again
     basis = _basis(store)
     if basis is None:
         return False
@@ -652,6 +657,27 @@ def _basis(store: StateStore) -> tuple[tuple[Branch, ...], tuple[Track, ...]] | 
     except Exception:
         return None
     return branches, tracks
+
+
+def _write_report(
+    store: StateStore, documents: DocumentWriter, ward_report: Report
+) -> Path | None:
+    """Rewrite the year-end report when its content (or its date line) changed, or the file
+    is gone: a province's draft takes seconds to render. A report that cannot be written is
+    one line in the log; the cycle (tabs written, mail sent) stands."""
+    key = hashlib.sha256(
+        repr(dataclasses.replace(ward_report, as_of=ward_report.as_of.date())).encode()
+    ).hexdigest()
+    where = getattr(documents, "path", None)
+    if store.meta("report_key") == key and isinstance(where, Path) and where.exists():
+        return where
+    try:
+        path = documents.write_report(ward_report)
+    except OSError as e:
+        log.error("Không ghi được báo cáo tổng kết (Biểu mẫu 03): %s", e)
+        return None
+    store.set_meta("report_key", key)
+    return path
 
 
 def _remember(

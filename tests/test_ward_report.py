@@ -360,3 +360,65 @@ def test_the_sample_workbook_prints_one_page_wide_with_headers_and_charts(run, t
         "Kết quả các mục tiêu so với mục tiêu đề ra",
     ):
         assert title in report, title
+
+
+def test_the_report_file_is_rewritten_only_when_it_changed_or_vanished(tmp_path):
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    cfg = load_config(tmp_path / "config" / "example.yaml")
+    assert cfg.report.path is not None
+
+    def cycle(at: datetime):
+        inputs = load_inputs(cfg)
+        with StateStore(cfg.state.path) as store:
+            return run_cycle(inputs, store, embedded_backend(cfg), at)
+
+    cycle(NOW)
+    first = cfg.report.path.stat().st_mtime_ns
+    # a config change the report does not show: a full cycle, the same report
+    path = tmp_path / "config" / "example.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("every_minutes: 30", "every_minutes: 20"),
+        encoding="utf-8",
+    )
+    cfg = load_config(path)
+    again = cycle(NOW.replace(minute=30))
+    assert not again.idle and cfg.report.path.stat().st_mtime_ns == first
+    cfg.report.path.unlink()  # deleted by hand: the next cycle writes it again
+    back = cycle(NOW.replace(minute=45))
+    assert not back.idle and cfg.report.path.exists()
+
+
+def test_a_report_that_cannot_be_written_does_not_undo_the_cycle(tmp_path, caplog):
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the report's folder should be", encoding="utf-8")
+    path = tmp_path / "config" / "example.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "path: ../out/bao-cao-tong-ket-2026.docx", f"path: {blocker}/bao-cao.docx"
+    )
+    path.write_text(text, encoding="utf-8")
+    cfg = load_config(path)
+    inputs = load_inputs(cfg)
+    with StateStore(cfg.state.path) as store:
+        report = run_cycle(inputs, store, embedded_backend(cfg), NOW)
+    assert report.wrote_tables and report.sent  # the tabs and the mail stand
+    assert report.report_path is None
+    assert any("Không ghi được báo cáo tổng kết" in r.getMessage() for r in caplog.records)
+
+
+def test_a_large_report_is_rendered_in_a_child_process(run, tmp_path):
+    from sync.outputs.report_file import ReportFile, ReportWriteError
+
+    _, cycle_report, _, _ = run
+    ward = cycle_report.ward_report
+    assert ward is not None
+    child = ReportFile(tmp_path / "lon.docx", in_process_max_quotes=0)  # always a child
+    assert child.write_report(ward) == tmp_path / "lon.docx"
+    assert _docx_figures(tmp_path / "lon.docx") == _docx_figures(run[0].report.path)
+    assert (tmp_path / "lon.docx").stat().st_mode & 0o777 == 0o600
+    # the child's failure comes back as one line for staff
+    (tmp_path / "tep").write_text("x", encoding="utf-8")
+    with pytest.raises(ReportWriteError, match="không ghi được"):
+        ReportFile(tmp_path / "tep" / "a.docx", in_process_max_quotes=0).write_report(ward)

@@ -664,11 +664,26 @@ def _signature(doc: DocxDocument, report: Report) -> None:
         right.add_paragraph()
 
 
-class ReportFile:
-    """The report at a fixed path (``sync.ports.DocumentWriter``)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sync.outputs.report_docx PATH`` writes the pickled ``Report`` read from
+    standard input to PATH: the cycle renders in a child process so python-docx's tree of a
+    province's report (tens of MB) never adds to the daemon's peak memory."""
+    import pickle
+    import sys
 
-    def write_report(self, report: Report) -> Path:
-        return write_report_docx(report, self.path)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("cách dùng: python -m sync.outputs.report_docx ĐƯỜNG_DẪN < báo_cáo.pickle")
+        return 2
+    report = pickle.load(sys.stdin.buffer)  # from the parent process only
+    try:
+        write_report_docx(report, Path(args[0]))
+    except OSError as e:
+        print(f"không ghi được {args[0]}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
