@@ -224,9 +224,19 @@ def digest_would_go(
         and _in_window(cfg, local_now)
         and (
             cfg.alerts.digest_when_empty
-            or any(m.state is MilestoneState.OVERDUE for st in statuses for m in st.milestones)
+            or any(
+                m.state is MilestoneState.OVERDUE
+                for st in _branches_only(statuses)
+                for m in st.milestones
+            )
         )
     )
+
+
+def _branches_only(statuses: Sequence[Track]) -> list[Track]:
+    # the digest speaks of branches; teams' tracks ("team:T01", sync/support.py) are
+    # followed in their own tab ("Tổ công nghệ số cộng đồng")
+    return [st for st in statuses if not st.branch_code.startswith("team:")]
 
 
 def _classify(
@@ -253,6 +263,8 @@ _LIMIT_PRIORITY = {
     AlertKind.ESCALATION: 1,
     AlertKind.OVERDUE: 2,
     AlertKind.REMINDER: 3,
+    AlertKind.LEARNING_DIGEST: 4,  # learning follow-ups wait behind the campaign's notices
+    AlertKind.LEARNING: 5,
 }
 
 
@@ -370,7 +382,10 @@ def _branch_alert(
     local_now: datetime,
     ledger: Mapping[str, LedgerEntry] | None = None,
 ) -> Alert | None:
-    timing = _timing(cfg, ms.due, today, escalate=True)
+    # a community digital technology team ("team:T01", scope: team; sync/support.py): its
+    # leader is addressed like a secretary, never escalated (no supervisor to copy)
+    team = branch.code.startswith("team:")
+    timing = _timing(cfg, ms.due, today, escalate=not team)
     if timing is None:
         return None
     kind = timing.kind
@@ -386,7 +401,7 @@ def _branch_alert(
     # Only this branch's own data: a secretary's mail never speaks of another branch.
     context: dict[str, object] = {
         **_milestone_context(cfg, ms, milestone, timing, today, local_now, alert_id),
-        "scope": "branch",
+        "scope": "team" if team else "branch",
         "branch_code": branch.code,
         "branch_name": branch.name,
         "secretary_name": branch.secretary_name.strip(),
@@ -463,6 +478,7 @@ def _digest(
     staff = _staff(cfg)
     if _digest_week(cfg, ledger, local_now) is None:
         return None
+    statuses = _branches_only(statuses)
     iso_year, week, _ = local_now.isocalendar()
     week_start = date.fromisocalendar(iso_year, week, 1)
     digest_day = week_start + timedelta(days=policy.digest_weekday)

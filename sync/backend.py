@@ -83,12 +83,18 @@ def roster_source(cfg: WardConfig, apis: GoogleApis | None) -> RosterSource:
         from sync.roster import FileRoster
 
         assert r.branches is not None and r.members is not None  # validated by RosterConfig
-        return FileRoster(r.branches, r.members)
+        return FileRoster(r.branches, r.members, cfg.staff.roster if cfg.staff else None)
     if apis is None:
         raise ConfigError(["roster.spreadsheet_id: cần tài khoản Google (nhóm 'google')"])
+    if cfg.staff is not None and cfg.staff.roster is not None:
+        # one origin for the whole roster: the tabs are read in one call
+        raise ConfigError(
+            ["staff.roster: danh sách đảng viên nằm ở bảng tính Google; dùng 'staff.tab'"]
+        )
     from sync.google.roster_sheet import SheetRoster
 
-    return SheetRoster(apis, r.spreadsheet_id, r.branches_tab, r.members_tab)
+    staff_tab = cfg.staff.tab if cfg.staff else None
+    return SheetRoster(apis, r.spreadsheet_id, r.branches_tab, r.members_tab, staff_tab)
 
 
 def embedded_backend(cfg: WardConfig) -> Backend:

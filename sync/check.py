@@ -102,6 +102,16 @@ def _check_cross_references(inputs: Inputs, now: datetime) -> list[Finding]:
                 + " (không gửi được nhắc nhở cho các chi bộ này)",
             )
         )
+    if cfg.staff is not None:  # "Bình dân học vụ số": staff rows naming an unknown member
+        from sync.staff import staff_problems
+
+        where = cfg.staff.roster or f"tab '{cfg.staff.tab}'"
+        for p in staff_problems(roster):
+            text = (
+                f"{where}: cán bộ {p.record}: mã đảng viên '{p.raw_value}' không có trong danh "
+                "sách đảng viên (được tính là người ngoài Đảng)"
+            )
+            out.append(Finding("warning", text))
     return out
 
 
@@ -179,6 +189,15 @@ def _check_sources(inputs: Inputs, now: datetime, apis: GoogleApis | None) -> li
     cfg = inputs.cfg
     backend = make_backend(cfg, inputs.mappings, apis=apis, rubric=inputs.rubric)
     out: list[Finding] = []
+    # Form E: logs are read against the team roster, people hashed with a throw-away key
+    # (check stores nothing)
+    from sync.support import TeamIndex, cycle_teams
+
+    teams, team_problems = cycle_teams(cfg.teams, False)
+    for p in team_problems:
+        where = f"{p.record}: " if p.record else ""
+        out.append(Finding("error", f"teams.roster: {where}{p.field}: {p.reason}"))
+    support = {"teams": TeamIndex(teams), "secret": os.urandom(32)}
     for s in cfg.sources:
         where = s.file.name if s.file else (s.form_id or s.spreadsheet_id)
         try:
@@ -195,6 +214,7 @@ def _check_sources(inputs: Inputs, now: datetime, apis: GoogleApis | None) -> li
             year=cfg.ward.year,
             tz=cfg.tz,
             question_titles=fetched.question_titles,
+            **(support if s.kind == SourceKind.SUPPORT_LOG else {}),  # type: ignore[arg-type]
         )
         whole = [p for p in without_repeats([*fetched.problems, *ns.problems]) if not p.record]
         for p in whole:

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from sync.errors import ConfigError, describe_validation_error
+from sync.learning_config import LearningConfig, StaffConfig
 from sync.model import SourceKind
 from sync.yamlload import SAFE_LOADER
 
@@ -175,11 +176,15 @@ DoneWhen = Literal[
     "members_scored",  # every eligible member scored by the committee
     # form A: "Tiến độ nhiệm vụ" answered on or after the window's start (done on that day)
     "progress_reviewed",
+    # scope team: the team roster names its leader and another member, and the team has a
+    # support-log entry (Form E); done on the day of its first support session
+    "team_active",
 ]
 
 # "branch": every branch must meet it (notices to its secretary); "ward": the ward's own
 # committee must (its summary report), notices to mail.ward_staff, done when staff record it.
-MilestoneScope = Literal["branch", "ward"]
+# "team": every community digital technology team (teams.roster), notices to its leader.
+MilestoneScope = Literal["branch", "ward", "team"]
 
 _QUARTER_ROMAN = ("I", "II", "III", "IV")
 
@@ -218,7 +223,7 @@ class Milestone(_Strict):
     @field_validator("recurs")
     @classmethod
     def _recurs_branch_only(cls, v: str | None, info: ValidationInfo) -> str | None:
-        if v is not None and info.data.get("scope") == "ward":
+        if v is not None and info.data.get("scope") in ("ward", "team"):
             raise ValueError("chỉ mốc của chi bộ (scope: branch) mới lặp lại hằng quý")
         return v
 
@@ -283,6 +288,14 @@ class Milestone(_Strict):
     @field_validator("done_when")
     @classmethod
     def _done_when_by_scope(cls, v: DoneWhen | None, info: ValidationInfo) -> DoneWhen | None:
+        if info.data.get("scope") == "team":
+            if v not in (None, "team_active"):
+                raise ValueError(
+                    "mốc của tổ công nghệ số (scope: team) dùng 'done_when: team_active'"
+                )
+            return "team_active"
+        if v == "team_active":
+            raise ValueError("'done_when: team_active' chỉ dùng cho mốc của tổ (scope: team)")
         if info.data.get("scope") == "ward":
             if v is not None:
                 raise ValueError(
@@ -311,6 +324,8 @@ class Milestone(_Strict):
     def _no_branches_for_ward(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
         if v is not None and info.data.get("scope") == "ward":
             raise ValueError("mốc của Đảng ủy (scope: ward) không áp dụng cho từng chi bộ")
+        if v is not None and info.data.get("scope") == "team":
+            raise ValueError("mốc của tổ (scope: team) áp dụng cho mọi tổ, không cho từng chi bộ")
         return v
 
 
@@ -500,6 +515,22 @@ class ScheduleConfig(_Strict):
     every_minutes: int = Field(default=30, ge=1)
 
 
+class TeamTarget(_Strict):
+    """People a team should support in a period (distinct people, not visits)."""
+
+    team: str = Field(default="*", min_length=1)  # a team code, or "*" for every team
+    people: int = Field(ge=1)
+    per: Literal["month", "year"] = "month"
+
+
+class TeamsConfig(_Strict):
+    """Community digital technology teams (Form E): their roster file and targets."""
+
+    roster: Path  # CSV or XLSX; columns in the README ("Tổ công nghệ số cộng đồng")
+    sheet: str | None = None  # XLSX: worksheet name (default: the first)
+    targets: list[TeamTarget] = Field(default_factory=list)
+
+
 class WardConfig(_Strict):
     ward: WardInfo
     rubric: Path
@@ -514,6 +545,10 @@ class WardConfig(_Strict):
     shrink_guard: ShrinkGuardConfig = Field(default_factory=ShrinkGuardConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     google: GoogleConfig | None = None
+    # "Bình dân học vụ số" (seed 003): the staff roster and the learning targets
+    staff: StaffConfig | None = None
+    learning: LearningConfig = Field(default_factory=LearningConfig)
+    teams: TeamsConfig | None = None  # Form E support logs (sync/support.py)
 
     @model_validator(mode="after")
     def _google_when_needed(self) -> WardConfig:
@@ -542,6 +577,28 @@ class WardConfig(_Strict):
             dup = sorted({i for i in ids if ids.count(i) > 1})
             if dup:
                 raise ValueError(f"mã trùng trong '{what}': {', '.join(dup)}")
+        return self
+
+    @model_validator(mode="after")
+    def _staff_tab_needs_sheet(self) -> WardConfig:
+        if self.staff is not None and self.staff.tab and not self.roster.spreadsheet_id:
+            raise ValueError("staff.tab: cần 'roster.spreadsheet_id' (tab nằm trong bảng tính đó)")
+        return self
+
+    @model_validator(mode="after")
+    def _teams_when_needed(self) -> WardConfig:
+        # Form E: its logs and the teams' milestones are read against the team roster
+        if self.teams is None:
+            if any(s.kind == SourceKind.SUPPORT_LOG for s in self.sources):
+                raise ValueError(
+                    "có nguồn nhật ký hỗ trợ người dân (kind: support_log) nhưng thiếu nhóm "
+                    "'teams' (danh sách tổ công nghệ số cộng đồng)"
+                )
+            if any(m.scope == "team" for m in self.milestones):
+                raise ValueError(
+                    "có mốc của tổ công nghệ số (scope: team) nhưng thiếu nhóm 'teams' "
+                    "(danh sách tổ công nghệ số cộng đồng)"
+                )
         return self
 
     @property
@@ -583,10 +640,16 @@ def resolve_paths(cfg: WardConfig, base: Path) -> WardConfig:
             ),
             "state": cfg.state.model_copy(update={"path": _resolve(base, cfg.state.path)}),
             "report": cfg.report.model_copy(update={"path": _resolve(base, cfg.report.path)}),
+            "staff": cfg.staff.model_copy(update={"roster": _resolve(base, cfg.staff.roster)})
+            if cfg.staff
+            else None,
             "google": cfg.google.model_copy(
                 update={"credentials": _resolve(base, cfg.google.credentials)}
             )
             if cfg.google
+            else None,
+            "teams": cfg.teams.model_copy(update={"roster": _resolve(base, cfg.teams.roster)})
+            if cfg.teams
             else None,
         }
     )

@@ -73,6 +73,7 @@ from sync.model import (
     Roster,
     SourceKind,
     Table,
+    Team,
 )
 from sync.normalize import SourceNormalizer, branch_reader, code_version
 from sync.ports import (
@@ -86,6 +87,16 @@ from sync.ports import (
     SourceError,
 )
 from sync.state import Diff, ReadCounts, StateStore, StoredRow
+from sync.support import (
+    TeamIndex,
+    cycle_teams,
+    person_secret,
+    roster_fingerprint,
+    scrub_result,
+    team_unaddressable,
+    teams_digest,
+    with_teams,
+)
 
 log = logging.getLogger("kns")
 
@@ -247,6 +258,7 @@ class _Read:
     roster_key: str
     problems: list[DataProblem]  # source-level: unreadable, held back, mapping drift
     pending: dict[str, Diff]  # dry run: what a read would change, not stored
+    teams: tuple[Team, ...] = ()  # Form E: the team roster (sync/support.py)
 
 
 def run_cycle(
@@ -286,13 +298,22 @@ def run_cycle(
         evaluation = _evaluate(inputs, roster, read, store, now, dry_run=dry_run)
         report.evaluation = evaluation
         _mark("chuẩn hóa, tính điểm")
+        # teams' milestones (scope: team) ride on the branch notices (sync/support.py)
+        notice_roster, tracks, team_tracks = with_teams(
+            cfg, roster, evaluation.statuses, read.teams, evaluation.support, now
+        )
         if dry_run:
-            report.plan = plan_alerts(cfg, roster, evaluation.statuses, store.ledger(), now)
+            report.plan = plan_alerts(cfg, notice_roster, tracks, store.ledger(), now)
         else:
-            report.plan = _deliver(inputs, roster, evaluation.statuses, store, backend, now, report)
+            report.plan = _deliver(inputs, notice_roster, tracks, store, backend, now, report)
+        # "Bình dân học vụ số" follow-ups, after the campaign's notices (sync/alerts_learning.py)
+        report.plan = report.plan.with_digest(
+            _deliver_learning(inputs, roster, evaluation, store, backend, now, report, dry_run)
+        )
         _mark("gửi thư")
-        problems = list(evaluation.problems) + unaddressable_problems(
-            report.plan.unaddressable, roster
+        unaddressed, team_problems = team_unaddressable(report.plan.unaddressable)
+        problems = (
+            list(evaluation.problems) + unaddressable_problems(unaddressed, roster) + team_problems
         )
         # the tables and the year-end report are built on the full path only
         from sync.report import build_report
@@ -320,7 +341,29 @@ def run_cycle(
             now,
             evaluation.history,
             report.ward_report,
+            learning=evaluation.learning,
         )
+        if cfg.teams is not None:  # Form E: the teams' tab (sync/tables_support.py)
+            from scoring.support import summarize_support
+            from sync.config import concrete_milestones
+            from sync.tables_support import support_table
+
+            support = summarize_support(
+                evaluation.support, read.teams, cfg.teams.targets, cfg.ward.year
+            )
+            stamp = now.astimezone(cfg.tz)
+            team_states = [
+                (m.title, {t.branch_code[5:]: ms for t in team_tracks for ms in t.milestones
+                           if ms.milestone_id == m.id})
+                for m in concrete_milestones(cfg)
+                if m.scope == "team"
+            ]  # fmt: skip
+            report.tables = (
+                *report.tables,
+                support_table(
+                    support, read.teams, cfg.ward.year, stamp, milestones=team_states
+                ),
+            )
         _mark("lập bảng")
         if not dry_run:
             assert cycle_id is not None
@@ -329,7 +372,7 @@ def run_cycle(
             if backend.documents is not None:
                 report.report_path = _write_report(store, backend.documents, report.ward_report)
                 _mark("ghi báo cáo")
-            _remember(store, key, roster, evaluation, report)
+            _remember(store, key, notice_roster, evaluation, report, team_tracks)
             store.finish_cycle(cycle_id, "ok", report.summary(), now)
         log.info("Chu kỳ %s: %s", now.isoformat(), report.summary())
         return report
@@ -480,6 +523,10 @@ def _read_source(
         _unreadable(inputs, s, store, read, reason, dry_run)
         return
     read.problems += result.problems
+    if inputs.mappings[s.id].kind == SourceKind.SUPPORT_LOG:
+        # citizens' names and phones become keyed hashes before anything is stored
+        secret = person_secret(store, create=not dry_run)
+        result = scrub_result(inputs.mappings[s.id], result, secret)
     guarded = result.complete and not result.authoritative and not forced and not s.accept_shrink
     form_a = inputs.mappings[s.id].kind == SourceKind.BRANCH_STATS
     branch_of = before = None
@@ -607,6 +654,7 @@ def _evaluation_key(inputs: Inputs, store: StateStore, read: _Read, now: datetim
         inputs.rubric.model_dump_json(),
         [inputs.mappings[s.id].model_dump_json() for s in cfg.sources],
         read.roster_key,
+        roster_fingerprint(cfg.teams.roster if cfg.teams else None),
         store.generation(),
         [p.__dict__ for p in read.problems],
         now.astimezone(cfg.tz).date().isoformat(),
@@ -637,6 +685,8 @@ def _idle(
     basis = _basis(store)
     if basis is None:
         return False
+    if store.meta("learning_waiting"):
+        return False  # a learning follow-up waits for the send window: the full path sends it
     branches, tracks = basis
     cfg = inputs.cfg
     plan = plan_alerts(cfg, Roster(branches, ()), tracks, store.ledger(), now)
@@ -686,9 +736,11 @@ def _remember(
     roster: Roster,
     evaluation: Evaluation,
     report: CycleReport,
+    team_tracks: Sequence[MilestoneTrack] = (),
 ) -> None:
     """After a whole successful cycle: what the next one needs to know it is idle."""
     tracks = tuple(MilestoneTrack(s.branch_code, tuple(s.milestones)) for s in evaluation.statuses)
+    tracks += tuple(team_tracks)  # Form E teams (scope: team), as pseudo-branches
     basis = zlib.compress(pickle.dumps((roster.branches, tracks), protocol=5), 1)
     with store.transaction():
         store.set_blob("alert_basis", basis)
@@ -716,7 +768,13 @@ def _evaluate(
     index = RosterIndex(roster)
     tally = Tally(inputs.rubric)
     problems: list[DataProblem] = list(read.problems)
+    support = any(inputs.mappings[s.id].kind == SourceKind.SUPPORT_LOG for s in cfg.sources)
+    read.teams, team_problems = cycle_teams(cfg.teams, support, None if dry_run else store)
+    problems += team_problems
+    team_index = TeamIndex(read.teams)
+    secret = person_secret(store, create=not dry_run) if support else b""
     for s in cfg.sources:
+        is_support = inputs.mappings[s.id].kind == SourceKind.SUPPORT_LOG
         normalizer = SourceNormalizer(
             s,
             inputs.mappings[s.id],
@@ -725,6 +783,8 @@ def _evaluate(
             year=cfg.ward.year,
             tz=cfg.tz,
             index=index,
+            teams=team_index if is_support else None,
+            secret=secret if is_support else b"",
         )
         pending = read.pending.get(s.id)
         if pending is None:
@@ -742,6 +802,8 @@ def _evaluate(
             normalizer.bind("question_id", qids, titles)
             bound.append(["question_id", qids, titles])
         problems += normalizer.source_problems
+        if is_support:  # a log's team depends on the team roster
+            bound.append(["teams", teams_digest(read.teams)])
         context = _context_key(inputs, s, read.roster_key, bound)
         vocab = vocabulary(inputs.rubric, inputs.mappings[s.id])
         use_cache = store.norm_key(s.id) == context
@@ -837,6 +899,29 @@ def _deliver(
     )
     _send_all(inputs, digest.due, store, backend.transport, now, report)
     return notices.with_digest(digest)
+
+
+def _deliver_learning(
+    inputs: Inputs,
+    roster: Roster,
+    evaluation: Evaluation,
+    store: StateStore,
+    backend: Backend,
+    now: datetime,
+    report: CycleReport,
+    dry_run: bool,
+) -> AlertPlan:
+    """The learning follow-ups due now, sent unless a dry run. An idle cycle does not plan
+    them (it keeps no progress): while one waits (send window, daily limit) cycles stay on
+    the full path."""
+    from sync.alerts_learning import plan_learning
+
+    plan = plan_learning(inputs.cfg, roster, evaluation.learning, store.ledger(), now)
+    if dry_run:
+        return plan
+    _send_all(inputs, plan.due, store, backend.transport, now, report)
+    store.set_meta("learning_waiting", "1" if plan.waiting or plan.queued else "")
+    return plan
 
 
 def _send_all(

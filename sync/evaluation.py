@@ -18,6 +18,7 @@ from typing import Any
 
 from scoring.branches import branch_statuses_from
 from scoring.kpis import ward_kpis
+from scoring.learning import LearningProgress, learning_progress
 from scoring.members import Points, SheetScore, results_of, sheet_total
 from scoring.registration import evaluate_registration
 from scoring.rubric import Rubric
@@ -39,9 +40,12 @@ from sync.model import (
     Roster,
     Scorer,
     ScoreSheet,
+    SourceKind,
+    SupportLog,
 )
 from sync.normalize import normalize_source
 from sync.ports import RosterSource
+from sync.staff import effective_staff, staff_problems
 from sync.text import normalize_title
 
 MAIL_SOURCE = "Gửi thư"
@@ -91,6 +95,8 @@ def roster_digest(roster: Roster) -> str:
     h.update(b"\x00")
     for m in roster.members:
         h.update(repr(astuple(m)).encode("utf-8"))
+    for s in roster.staff:  # learners are matched against it
+        h.update(repr(astuple(s)).encode("utf-8"))
     return h.hexdigest()
 
 
@@ -101,7 +107,8 @@ def roster_digest(roster: Roster) -> str:
 #   registration: ("reg", member, order, day, complete, failed rules, rows done, row answers)
 #   score sheet:  ("sheet", member, scorer, order, day, total, numbers, points, missing,
 #                  rejected criteria)
-#   learning:     ("learn", member, order, lessons, passed)
+#   learning:     ("learn", member, order, lessons, passed, staff code, day passed or None);
+#                 member "" for staff who are not party members
 #   form A:       the BranchReport itself (a few per branch; statuses read it whole)
 Summary = tuple[Any, ...] | BranchReport
 
@@ -144,8 +151,27 @@ def summarize(r: Record, rubric: Rubric) -> Summary | None:
             r.rejected,
         )
     if isinstance(r, LearningRecord) and r.member_code:
-        return ("learn", r.member_code, _order(r), r.lessons_completed, r.passed)
+        return ("learn", r.member_code, _order(r), r.lessons_completed, r.passed, *_staff_learn(r))
+    if isinstance(r, LearningRecord) and r.staff_code:  # staff who are not members
+        return ("learn", "", _order(r), r.lessons_completed, r.passed, *_staff_learn(r))
+    if isinstance(r, SupportLog):
+        # every Form E row is one session: kept whole (a tuple, no name, no phone)
+        return (
+            "support",
+            r.team_code,
+            _order(r),
+            r.support_on.toordinal(),
+            r.person_key,
+            r.helper_name,
+            r.helper_role,
+            r.kinds,
+            r.completed,
+        )
     return None  # a learner who is not a member counts in no member's results
+
+
+def _staff_learn(r: LearningRecord) -> tuple[str, int | None]:
+    return (r.staff_code, r.completed_on.toordinal() if r.completed_on else None)
 
 
 class Tally:
@@ -163,6 +189,8 @@ class Tally:
         self.committee: dict[str, tuple[Any, ...]] = {}
         self.first_scored: dict[str, tuple[tuple[int, str], int]] = {}  # committee
         self.learning: dict[str, tuple[Any, ...]] = {}
+        self.staff_learning: dict[str, tuple[Any, ...]] = {}  # by staff code (seed 003)
+        self.support: list[tuple[Any, ...]] = []  # Form E sessions (scoring/support.py)
 
     def add(self, r: Record) -> None:
         s = summarize(r, self.rubric)
@@ -185,7 +213,12 @@ class Tally:
             else:
                 _keep_latest(self.self_sheets, member, s, 3)
         elif kind == "learn":
-            _keep_latest(self.learning, member, s, 2)
+            if member:
+                _keep_latest(self.learning, member, s, 2)
+            if len(s) > 5 and s[5]:
+                _keep_latest(self.staff_learning, s[5], s, 2)
+        elif kind == "support":
+            self.support.append(s)
 
     def add_all(self, records: Iterable[Record]) -> Tally:
         for r in records:
@@ -250,6 +283,8 @@ class Evaluation:
     statuses: tuple[BranchStatus, ...]
     kpis: tuple[KpiResult, ...]
     history: tuple[BranchReport, ...] = ()  # every form A report (the year-end report's)
+    support: tuple[tuple[Any, ...], ...] = ()  # Form E sessions, as summarised
+    learning: LearningProgress | None = None  # "Bình dân học vụ số"; None: no export D source
 
 
 def evaluate_tally(
@@ -276,8 +311,27 @@ def evaluate_tally(
         rubric, roster, statuses, members, available={s.kind for s in cfg.sources}
     )
     return Evaluation(
-        tuple(without_repeats(problems)), members, statuses, kpis, tuple(tally.reports)
+        tuple(without_repeats([*problems, *staff_problems(roster)])),
+        members,
+        statuses,
+        kpis,
+        tuple(tally.reports),
+        support=tuple(sorted(tally.support, key=lambda s: s[2])),
+        learning=learning_of(cfg, roster, tally, now.date()),
     )
+
+
+def learning_of(
+    cfg: WardConfig, roster: Roster, tally: Tally, today: date
+) -> LearningProgress | None:
+    """Every staff member's progress, when the ward reads a platform export."""
+    if not any(s.kind == SourceKind.LEARNING for s in cfg.sources):
+        return None
+    learned = {
+        code: (s[3], s[4], date.fromordinal(s[6]) if s[6] is not None else None)
+        for code, s in tally.staff_learning.items()
+    }
+    return learning_progress(effective_staff(roster), learned, cfg.learning.targets, today)
 
 
 def evaluate(

@@ -62,6 +62,20 @@ KNOWN_FIELDS: dict[SourceKind, frozenset[str]] = {
     SourceKind.LEARNING: frozenset(
         {"name", "birth_date", "unit", "lessons_completed", "result", "completed_on"}
     ),
+    SourceKind.SUPPORT_LOG: frozenset(
+        {
+            "support_date",
+            "team",
+            "helper_name",
+            "helper_role",
+            "person_name",
+            "person_birth_year",
+            "person_phone",
+            "support_kinds",
+            "result",
+            "note",
+        }
+    ),
 }
 
 # Fields without which a source cannot be used at all (missing column = error for it).
@@ -70,6 +84,7 @@ REQUIRED_FIELDS: dict[SourceKind, frozenset[str]] = {
     SourceKind.REGISTRATION: frozenset({"name", "birth_date", "branch"}),
     SourceKind.SCORING: frozenset({"name", "birth_date", "scorer"}),
     SourceKind.LEARNING: frozenset({"name", "unit"}),
+    SourceKind.SUPPORT_LOG: frozenset({"team", "person_name"}),
 }
 
 _FAMILY = re.compile(r"^(section:[A-Za-z0-9_]+|criterion:[0-9]+)$")

@@ -48,9 +48,24 @@ class Member:
 
 
 @dataclass(frozen=True)
+class StaffMember:
+    """A learner of "Bình dân học vụ số" (seed 003): every cán bộ, công chức, viên chức and
+    người lao động, party member or not (``sync.staff`` loads them)."""
+
+    code: str  # "Mã cán bộ"; a member added from the member roster keeps its member code
+    name: str
+    birth_date: date | None
+    unit: str  # phòng / ban / trung tâm; "" when unknown (a member not in the staff roster)
+    branch_code: str  # the branch that oversees the unit
+    group: str  # Cán bộ · Công chức · Viên chức · Người lao động; "" when unknown
+    member_code: str = ""  # when a party member
+
+
+@dataclass(frozen=True)
 class Roster:
     branches: tuple[Branch, ...]
     members: tuple[Member, ...]
+    staff: tuple[StaffMember, ...] = ()  # the staff roster as loaded (empty: none configured)
 
     def branch(self, code: str) -> Branch:
         return self._branches[code]
@@ -75,7 +90,7 @@ class Roster:
 
     def __getstate__(self) -> dict[str, object]:
         # pickled without the indexes (they are rebuilt on use)
-        return {"branches": self.branches, "members": self.members}
+        return {"branches": self.branches, "members": self.members, "staff": self.staff}
 
 
 # ---------------------------------------------------------------------------
@@ -218,6 +233,7 @@ class SourceKind(StrEnum):
     REGISTRATION = "registration"  # Form B: Biểu mẫu 01
     SCORING = "scoring"  # Form C: Biểu mẫu 02
     LEARNING = "learning"  # Export D: "Bình dân học vụ số" platform
+    SUPPORT_LOG = "support_log"  # Form E: "Nhật ký hỗ trợ người dân" (sync/support.py)
 
 
 # Keys of BranchReport.six_clear, in the order the campaign lists the "6 rõ".
@@ -324,9 +340,38 @@ class LearningRecord(RecordBase):
     lessons_completed: int | None = None
     passed: bool | None = None  # None: not yet assessed
     completed_on: date | None = None
+    staff_code: str = ""  # the learner in the staff roster (a member's code without one)
 
 
-Record = BranchReport | Registration | ScoreSheet | LearningRecord
+@dataclass(frozen=True)
+class Team:
+    """A community digital technology team ("Tổ công nghệ số cộng đồng"), from the team
+    roster (``teams.roster`` in the config; see sync/support.py)."""
+
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    area: str = ""  # khu phố / tổ dân phố
+    leader_name: str = ""
+    leader_email: str = ""
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SupportLog(RecordBase):
+    """Form E: one person supported by a community digital technology team on one visit.
+    The person is only a keyed hash (``sync.support.person_key``): never a name or phone."""
+
+    team_code: str
+    person_key: str  # HMAC of (folded name, birth year, national phone): counts distinct people
+    support_on: date  # the day of the support (local), else the submission's day
+    helper_name: str = ""
+    helper_role: str = ""  # one of the mapping's choices, "" when blank or unknown
+    kinds: tuple[str, ...] = ()  # known choices only
+    completed: bool | None = None  # False: "Chưa hoàn thành, hẹn lại"; None: blank
+
+
+Record = BranchReport | Registration | ScoreSheet | LearningRecord | SupportLog
 
 
 @dataclass(frozen=True)
@@ -460,6 +505,10 @@ class AlertKind(StrEnum):
     OVERDUE = "overdue"  # after the due date, every K days up to M times
     ESCALATION = "escalation"  # an overdue notice with the supervisor in Cc
     DIGEST = "digest"  # weekly list of late branches to the ward staff
+    # "Bình dân học vụ số" (sync/alerts_learning.py): a branch's learners who have not
+    # passed, to its secretary; the rates per branch, to the ward staff
+    LEARNING = "learning"
+    LEARNING_DIGEST = "learning_digest"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cached_property, lru_cache
 from typing import Any
@@ -39,6 +39,7 @@ from sync.model import (
     ScoreSheet,
     SourceKind,
 )
+from sync.staff import StaffIndex
 from sync.text import clean_spaces, fold, normalize_title
 from sync.values import (
     BadValue,
@@ -269,6 +270,9 @@ class _Context:
     title: str
     problems: list[DataProblem] = field(default_factory=list)
     skipped_fields: set[str] = field(default_factory=set)  # mapping errors, reported once
+    # Form E only (sync/support.py): the team roster's index and the HMAC key of people
+    teams: Any = None
+    secret: bytes = b""
 
     @property
     def locale(self) -> Locale:
@@ -276,6 +280,11 @@ class _Context:
 
     def source_problem(self, column: str, reason: str, raw_value: str = "") -> None:
         self.problems.append(DataProblem(self.title, "", column, raw_value, reason))
+
+    @cached_property
+    def staff(self) -> StaffIndex:
+        """The staff roster's index ("Bình dân học vụ số"), built when a learner needs it."""
+        return StaffIndex(self.roster)
 
     @cached_property
     def criteria(self) -> tuple[tuple[str, int, float, tuple[str, ...]], ...]:
@@ -714,6 +723,8 @@ def _learning(row: _Row, at: datetime) -> LearningRecord:
     name = row.raw_text("name")
     if name is None:
         raise row.reject(row.column_title("name"), "", f"Chưa nhập họ và tên người học; {NOT_USED}")
+    if ctx.roster.staff:
+        return _staff_learning(row, at, name[1])
     unit = row.raw_text("unit")
     unit_match = ctx.index.match_branch(unit[1] if unit else None)
     birth = _birth_date(row, required=False)
@@ -750,6 +761,53 @@ def _learning(row: _Row, at: datetime) -> LearningRecord:
         lessons_completed=row.integer("lessons_completed"),
         passed=passed,
         completed_on=row.date("completed_on"),
+        staff_code=member_code,  # without a staff roster the members are the staff
+    )
+
+
+def _staff_learning(row: _Row, at: datetime, name: str) -> LearningRecord:
+    """A learner found in the staff roster like form B (name + birth date, the unit telling
+    namesakes apart); one not found is a problem, never silently dropped."""
+    ctx = row.ctx
+    unit = row.raw_text("unit")
+    unit_text = unit[1] if unit else None
+    unit_match = ctx.index.match_branch(unit_text)
+    hit = row.raw_text("birth_date")
+    column = row.column_title("birth_date")
+    if hit is None:
+        raise row.reject(
+            column, "", f"Chưa có ngày sinh: không xác định được người học; {NOT_USED}"
+        )
+    try:
+        birth = parse_date(hit[1], ctx.locale)
+        check_birth_date(birth, ctx.year)
+    except BadValue as e:
+        raise row.reject(
+            column, hit[1], f"{e.reason}; không xác định được người học; {NOT_USED}"
+        ) from None
+    match = ctx.staff.match(name, birth, unit_text, unit_match.code or None)
+    # the problem carries the branch the unit names, so each branch finds its own rows
+    row.branch_code = unit_match.code or ctx.staff.unit_branch(unit_text)
+    if match.staff is None:
+        if match.status == "unknown" and not unit_match.ok and not ctx.staff.knows_unit(unit_text):
+            # the unit is unknown too: say it on the unit, where the fix usually is
+            raise row.reject(
+                row.column_title("unit"),
+                unit_text or "",
+                "Người học không có trong danh sách cán bộ và đơn vị không khớp đơn vị, chi bộ "
+                f"nào; {NOT_USED}",
+            )
+        raise row.reject(row.column_title("name"), name, f"{match.reason}; {NOT_USED}")
+    staff = match.staff
+    row.branch_code = staff.branch_code
+    return LearningRecord(
+        **_common(ctx, row.raw, at),
+        branch_code=staff.branch_code,
+        member_code=staff.member_code,
+        lessons_completed=row.integer("lessons_completed"),
+        passed=row.yes_no("result"),
+        completed_on=row.date("completed_on"),
+        staff_code=staff.code,
     )
 
 
@@ -767,11 +825,80 @@ def _unit_reason(status: str) -> str:
     )
 
 
+def _support_log(row: _Row, at: datetime) -> Record:
+    """Form E: one person supported. The person becomes a keyed hash at once; their name
+    and phone never reach a record or a data problem (shown as "(đã ẩn)")."""
+    from sync.model import SupportLog
+    from sync.support import (
+        HIDDEN,
+        INVALID_PHONE,
+        TeamIndex,
+        person_key,
+        phone_token,
+        redact_phones,
+    )
+
+    ctx = row.ctx
+    teams: TeamIndex = ctx.teams if ctx.teams is not None else TeamIndex(())
+    team = row.raw_text("team")
+    match = teams.match(team[1] if team else None)
+    if match.status != "ok":
+        what = {
+            "blank": "Chưa nhập tên tổ công nghệ số cộng đồng",
+            "ambiguous": "Tên tổ khớp nhiều tổ trong danh sách tổ",
+        }.get(match.status, "Tên tổ không khớp tổ nào trong danh sách tổ công nghệ số cộng đồng")
+        raise row.reject(
+            row.column_title("team"),
+            team[1] if team else "",
+            f"{what} (nếu là tên gọi khác của một tổ, thêm vào cột 'Tên gọi khác' của danh "
+            f"sách tổ); {NOT_USED}",
+        )
+    name = row.raw_text("person_name")
+    if name is None:
+        raise row.reject(
+            row.column_title("person_name"),
+            "",
+            f"Chưa nhập họ và tên người được hỗ trợ: không đếm được người này; {NOT_USED}",
+        )
+    year = row.integer("person_birth_year")
+    if year is not None and not 1900 <= year <= ctx.year:
+        row.problem(
+            row.column_title("person_birth_year"),
+            str(year),
+            f"Năm sinh phải từ 1900 đến {ctx.year}; người này được nhận diện không có năm sinh",
+        )
+        year = None
+    phone = row.raw_text("person_phone")
+    if phone is not None and phone_token(phone[1], ctx.secret) == INVALID_PHONE:
+        row.problem(
+            phone[0],
+            HIDDEN,
+            "Số điện thoại không đúng dạng số Việt Nam (10 chữ số, có thể ghi +84); người này "
+            "được nhận diện theo họ tên và năm sinh",
+        )
+    f = ctx.mapping.field_map("support_kinds")
+    role = row.choice("helper_role")
+    kinds = row.checkboxes("support_kinds", f.choices if f else ())
+    # an "Other" answer may hold a phone: never shown in "Lỗi dữ liệu"
+    ctx.problems[:] = [replace(p, raw_value=redact_phones(p.raw_value)) for p in ctx.problems]
+    return SupportLog(
+        **_common(ctx, row.raw, at),
+        team_code=match.code,
+        person_key=person_key(ctx.secret, name[1], year, phone[1] if phone else ""),
+        support_on=row.date("support_date") or at.date(),
+        helper_name=row.text("helper_name") or "",
+        helper_role=role[0] if role else "",
+        kinds=kinds,
+        completed=row.yes_no("result"),
+    )
+
+
 _BUILDERS: dict[SourceKind, Callable[[_Row, datetime], Record]] = {
     SourceKind.BRANCH_STATS: _branch_report,
     SourceKind.REGISTRATION: _registration,
     SourceKind.SCORING: _score_sheet,
     SourceKind.LEARNING: _learning,
+    SourceKind.SUPPORT_LOG: _support_log,
 }
 
 
@@ -929,6 +1056,8 @@ class SourceNormalizer:
         year: int,
         tz: ZoneInfo,
         index: RosterIndex | None = None,
+        teams: Any = None,
+        secret: bytes = b"",
     ) -> None:
         self.ctx = _Context(
             source=source,
@@ -939,6 +1068,8 @@ class SourceNormalizer:
             year=year,
             tz=tz,
             title=source.title or mapping.title,
+            teams=teams,
+            secret=secret,
         )
         _check_mapping_against_rubric(self.ctx)
         self._build = _BUILDERS[mapping.kind]
@@ -1001,10 +1132,14 @@ def normalize_source(
     tz: ZoneInfo,
     question_titles: Mapping[str, str] | None = None,
     index: RosterIndex | None = None,
+    teams: Any = None,
+    secret: bytes = b"",
 ) -> NormalizedSource:
     """Every acceptable submission of one source as a record (history included), and a
     DataProblem for every answer not used. Pure: no I/O, no clock."""
-    n = SourceNormalizer(source, mapping, rubric, roster, year=year, tz=tz, index=index)
+    n = SourceNormalizer(
+        source, mapping, rubric, roster, year=year, tz=tz, index=index, teams=teams, secret=secret
+    )
     by_title = [r for r in raws if r.keyed_by == "title"]
     by_id = [r for r in raws if r.keyed_by == "question_id"]
     if by_title:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sync.errors import ConfigError
-from sync.model import Branch, Member, Roster
+from sync.model import Branch, Member, Roster, StaffMember
 from sync.ports import Probe, SourceError
 from sync.sources.files import read_table
 from sync.sources.probe import probe_files
@@ -106,24 +106,35 @@ def _read(path: Path, problems: list[str]) -> RosterTable | None:
     return RosterTable(str(path), headers, rows)
 
 
-def load_roster(branches_path: Path, members_path: Path) -> Roster:
-    """The roster from a branch file and a member file (CSV or XLSX)."""
+def load_roster(
+    branches_path: Path, members_path: Path, staff_path: Path | None = None
+) -> Roster:
+    """The roster from a branch file and a member file (CSV or XLSX), and the optional
+    staff roster of "Bình dân học vụ số" (``sync.staff``)."""
     problems: list[str] = []
     branches = _read(branches_path, problems)
     members = _read(members_path, problems)
-    if branches is None or members is None:
+    staff = _read(staff_path, problems) if staff_path is not None else None
+    if branches is None or members is None or (staff_path is not None and staff is None):
         raise ConfigError(problems)
-    return roster_from_tables(branches, members)
+    return roster_from_tables(branches, members, staff)
 
 
-def roster_from_tables(branches: RosterTable, members: RosterTable) -> Roster:
-    """Validate both tables; ConfigError lists every problem, each starting with its label."""
+def roster_from_tables(
+    branches: RosterTable, members: RosterTable, staff: RosterTable | None = None
+) -> Roster:
+    """Validate the tables; ConfigError lists every problem, each starting with its label."""
     problems: list[str] = []
     found = _load_branches(RosterTable(*branches), problems)
     people = _load_members(RosterTable(*members), {b.code for b in found}, problems)
+    workers: list[StaffMember] = []
+    if staff is not None:
+        from sync.staff import load_staff
+
+        workers = load_staff(RosterTable(*staff), {b.code for b in found}, people, problems)
     if problems:
         raise ConfigError(problems)
-    return Roster(branches=tuple(found), members=tuple(people))
+    return Roster(branches=tuple(found), members=tuple(people), staff=tuple(workers))
 
 
 def _load_branches(table: RosterTable, problems: list[str]) -> list[Branch]:
@@ -245,16 +256,24 @@ def _load_members(table: RosterTable, branch_codes: set[str], problems: list[str
 class FileRoster:
     """The roster from a branch file and a member file (``sync.ports.RosterSource``)."""
 
-    def __init__(self, branches_path: Path, members_path: Path) -> None:
+    def __init__(
+        self, branches_path: Path, members_path: Path, staff_path: Path | None = None
+    ) -> None:
         self.branches_path = Path(branches_path)
         self.members_path = Path(members_path)
+        self.staff_path = Path(staff_path) if staff_path is not None else None
         self.label = f"{self.branches_path.name}, {self.members_path.name}"
+        if self.staff_path is not None:
+            self.label += f", {self.staff_path.name}"
 
     def probe(self, previous: Probe | None) -> Probe | None:
-        return probe_files((self.branches_path, self.members_path), previous)
+        paths = (self.branches_path, self.members_path)
+        if self.staff_path is not None:  # a changed staff roster re-matches the learners
+            paths += (self.staff_path,)
+        return probe_files(paths, previous)
 
     def load(self) -> Roster:
-        return load_roster(self.branches_path, self.members_path)
+        return load_roster(self.branches_path, self.members_path, self.staff_path)
 
 
 class StaticRoster:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import io
 import random
 import unicodedata
@@ -64,6 +65,11 @@ SOURCES: dict[str, tuple[str, str]] = {
     "bieu_mau_01": ("Biểu mẫu 01 - Bản đăng ký, cam kết", FORM_B_FILE),
     "bieu_mau_02": ("Biểu mẫu 02 - Bảng chấm điểm", FORM_C_FILE),
     "binh_dan_hoc_vu_so": ("Kết quả học tập Bình dân học vụ số", EXPORT_D_FILE),
+    # a unit's own download (sync/sample_staff.py: UNIT_EXPORT_ID, UNIT_EXPORT_FILE)
+    "binh_dan_hoc_vu_so_don_vi": (
+        "Kết quả học tập Bình dân học vụ số (tệp của đơn vị)",
+        "exports/binh-dan-hoc-vu-so-don-vi.csv",
+    ),
 }
 
 MAIL_DOMAIN = "phuongmau.example.vn"
@@ -201,6 +207,11 @@ class Truth:
     invalid_rows: tuple[InvalidRow, ...]
     tolerated: tuple[ToleratedValue, ...]
     other_answers: tuple[ToleratedValue, ...]  # "Other" free text in form B checkboxes
+    support: Any = None  # Form E: sync.sample_support.SupportTruth
+    # "Bình dân học vụ số": every learner (sync.sample_staff.StaffTruth) and the rows of a
+    # unit's own export (sync.sample_staff.UnitExportRow)
+    staff: tuple[Any, ...] = ()
+    unit_export: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1708,14 +1719,25 @@ def _build(
 def generate(seed: int = DEFAULT_SEED) -> SampleWard:
     """Build the sample ward: files (relative path -> bytes) and the truth."""
     builder = _build(seed)
-    files: dict[str, bytes] = {README_FILE: builder.readme()}
+    # the staff roster and a unit's export (seed 003): their own random stream
+    from sync.sample_staff import build as build_staff
+
+    staff = build_staff(builder, seed)  # before truth(): it adds an invalid row
+    files: dict[str, bytes] = {README_FILE: builder.readme(), **staff.files}
     for rel, rows in builder.tables().items():
         if rel == EXPORT_D_FILE:
             files[rel] = export_d_bytes(rows)
         else:
             bom, crlf = CSV_STYLE[rel]
             files[rel] = _csv_bytes(rows, bom=bom, crlf=crlf)
-    return SampleWard(files=dict(sorted(files.items())), truth=builder.truth())
+    # Form E (teams' support logs): its own generator and random stream
+    from sync.sample_support import generate_support
+
+    support = generate_support(seed)
+    files.update(support.files)
+    truth = dataclasses.replace(builder.truth(), support=support.truth)
+    truth = dataclasses.replace(truth, staff=staff.staff, unit_export=staff.unit_rows)
+    return SampleWard(files=dict(sorted(files.items())), truth=truth)
 
 
 def tile_tables(

@@ -15,6 +15,7 @@ from datetime import datetime, tzinfo
 from functools import lru_cache
 
 from scoring.branches import ward_milestone_statuses
+from scoring.learning import LearningProgress
 from scoring.rubric import Rubric
 from sync.config import ConcreteMilestone, WardConfig, concrete_milestones
 from sync.model import (
@@ -79,6 +80,8 @@ ALERT_KIND_LABELS: Mapping[str, str] = {
     "overdue": "Quá hạn",
     "escalation": "Quá hạn, báo Ủy viên phụ trách",
     "digest": "Tổng hợp gửi Đảng ủy",
+    "learning": "Đôn đốc học Bình dân học vụ số",
+    "learning_digest": "Tổng hợp Bình dân học vụ số gửi Đảng ủy",
 }
 
 LEDGER_STATUS_LABELS: Mapping[str, str] = {
@@ -127,10 +130,12 @@ def build_tables(
     now: datetime,
     history: Sequence[BranchReport] = (),
     report: Report | None = None,
+    learning: LearningProgress | None = None,
 ) -> tuple[Table, ...]:
     """The summary tabs, in ``TAB_NAMES`` order, stamped with ``now``. ``history``: every
     form A report (sessions are counted from it); ``report``: the ward's year-end report
-    when the caller built it already (it is built from the same figures otherwise)."""
+    when the caller built it already (it is built from the same figures otherwise);
+    ``learning``: "Bình dân học vụ số" progress, its two tabs after "Chỉ tiêu <năm>"."""
     tz = cfg.tz
     updated_at = _local(now, tz)
     assert updated_at is not None
@@ -138,11 +143,19 @@ def build_tables(
         report = build_report(cfg, rubric, roster, statuses, members, kpis, history, now)
     sessions = sessions_of(history, updated_at.date())
     figures = branch_figures(rubric, roster, statuses, members, sessions)
+    kpi_table = _kpi_table(cfg, kpis, updated_at)
+    learning_tabs: tuple[Table, ...] = ()
+    if learning is not None:  # seed 003: sync/tables_learning.py
+        from sync.tables_learning import learning_tables, with_learning_targets
+
+        kpi_table = with_learning_targets(kpi_table, learning)
+        learning_tabs = learning_tables(roster, learning, updated_at)
     return (
         report_table(cfg, report, statuses, updated_at),
         _branch_table(cfg, rubric, roster, statuses, figures, updated_at),
         _member_table(rubric, roster, members, updated_at),
-        _kpi_table(cfg, kpis, updated_at),
+        kpi_table,
+        *learning_tabs,
         _overdue_table(cfg, roster, statuses, ledger, updated_at),
         _problem_table(problems, updated_at),
         _ledger_table(cfg, ledger, updated_at),

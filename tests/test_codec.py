@@ -18,7 +18,13 @@ from sync.sources.files import FileSource
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
-SOURCES = ["thong_ke", "bieu_mau_01", "bieu_mau_02", "binh_dan_hoc_vu_so"]
+SOURCES = [
+    "thong_ke",
+    "bieu_mau_01",
+    "bieu_mau_02",
+    "binh_dan_hoc_vu_so",
+    "binh_dan_hoc_vu_so_don_vi",  # staff who are not members: summaries with a staff code
+]
 
 
 @pytest.mark.parametrize("source_id", SOURCES)

@@ -125,7 +125,8 @@ def test_mapping_vocabulary_is_checked(tmp_path):
 def test_google_example_config_and_origins(tmp_path):
     cfg = load_config(ROOT / "config" / "google-example.yaml")
     assert cfg.uses_google and cfg.google is not None
-    assert [s.origin for s in cfg.sources] == ["form", "form", "sheet", "file"]
+    # the last: Form E, the teams' support log, read through the Forms API
+    assert [s.origin for s in cfg.sources] == ["form", "form", "sheet", "file", "form"]
     assert cfg.google.credentials.is_absolute() and cfg.mail.daily_limit == 1800
     # Google keys without a 'google' section: the error says what is missing
     text = (ROOT / "config" / "google-example.yaml").read_text(encoding="utf-8")

@@ -128,13 +128,15 @@ class GoogleHarness:
         example = load_config(base / "config" / "example.yaml")
         raw = yaml.safe_load((base / "config" / "example.yaml").read_text(encoding="utf-8"))
 
-        fake.add_spreadsheet(
-            self.ROSTER,
-            {
-                "Chi bộ": self._table(example.roster.branches),
-                "Đảng viên": self._table(example.roster.members),
-            },
-        )
+        roster_tabs = {
+            "Chi bộ": self._table(example.roster.branches),
+            "Đảng viên": self._table(example.roster.members),
+        }
+        if example.staff is not None and example.staff.roster is not None:
+            # the staff roster of "Bình dân học vụ số" is a third tab of the same spreadsheet
+            roster_tabs["Cán bộ"] = self._table(example.staff.roster)
+            raw["staff"] = {"tab": "Cán bộ"}
+        fake.add_spreadsheet(self.ROSTER, roster_tabs)
         for s in example.sources:
             assert s.file is not None
             fake.add_spreadsheet(
@@ -314,3 +316,15 @@ def test_embedded_and_google_backends_agree(tmp_path: Path):
         e_text = em.get_body(("plain",)).get_content()
         g_text = gm.get_body(("plain",)).get_content()
         assert e_text == g_text, alert_id
+
+
+def test_support_logs_count_distinct_people_on_every_backend(harness: Harness):
+    # Form E: the ward's totals against the sample generator's own model of the visits
+    from sync.sample_ward import generate
+
+    harness.cycle(MONDAY)
+    rows = harness.tabs()["Tổ công nghệ số cộng đồng"]
+    truth = generate().truth.support
+    ward = next(r for r in rows if isinstance(r[0], str) and r[0].startswith("Toàn phường"))
+    sessions = sum(1 for r in truth.rows if r.team)
+    assert [int(ward[4]), int(ward[5])] == [sessions, truth.people_in_ward]

@@ -36,6 +36,10 @@ NOW = local("2026-12-07T08:00")  # Monday: 17 days after DUE (escalation 3), dig
 
 
 def alert_for(kind: AlertKind, *, roster: Roster = ROSTER, code: str = "CB01") -> Alert:
+    if kind in (AlertKind.LEARNING, AlertKind.LEARNING_DIGEST):  # "Bình dân học vụ số"
+        from tests.test_learning import learning_alert
+
+        return learning_alert(kind, roster, code, NOW)
     when = {
         AlertKind.REMINDER: local("2026-11-18T08:00"),
         AlertKind.OVERDUE: local("2026-11-23T08:00"),

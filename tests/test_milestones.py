@@ -163,6 +163,8 @@ def test_the_sample_milestones_are_the_plans_dates():
         "ra_soat_quy:2026-Q2": (date(2026, 6, 30), date(2026, 5, 12), "branch"),
         "ra_soat_quy:2026-Q3": (date(2026, 9, 30), date(2026, 7, 1), "branch"),
         "tong_ket": (date(2026, 11, 18), date(2026, 11, 8), "ward"),  # "Từ 08/11 - 18/11"
+        # seed 003, III.4: the teams "(Hoàn thành trước 30/6/2026)"
+        "to_cong_nghe_so": (date(2026, 6, 29), None, "team"),
     }
     assert list(got) == list(expected)  # config order; quarter IV ends after 08/11: none
     assert {k: (m.due, m.starts, m.scope) for k, m in got.items()} == expected
@@ -386,13 +388,22 @@ def test_an_overdue_quarter_is_notified_once_per_notice_with_its_own_id(tmp_path
     # 27 goes out since Monday's weekday has passed.
     late = [c for c in branches if c not in reviewed and c != "CB21"]
     first = _sample_cycle(config, local("2026-07-01T08:00"))
-    assert first == [f"ra_soat_quy:2026-Q2:{c}:overdue:1" for c in late] + ["digest:2026-W27"]
+    # the teams' milestone (due 29/06) is 2 days overdue for T04, the one team without a
+    # support log in the sample: its leader gets the first notice, after the branches'
+    team = "to_cong_nghe_so:team:T04"
+    assert first == [f"ra_soat_quy:2026-Q2:{c}:overdue:1" for c in late] + [
+        f"{team}:overdue:1",
+        "digest:2026-W27",
+    ]
     # the next day: still the first notice's period, already sent: nothing again
     assert _sample_cycle(config, local("2026-07-02T08:00")) == []
     # a week after the first notice (Wednesday of week 28): the second one, under its own
     # id, for the same branches (the next review in their form A is dated 15/07 or later)
     third = _sample_cycle(config, local("2026-07-08T08:00"))
-    assert third == [f"ra_soat_quy:2026-Q2:{c}:overdue:2" for c in late] + ["digest:2026-W28"]
+    assert third == [f"ra_soat_quy:2026-Q2:{c}:overdue:2" for c in late] + [
+        f"{team}:overdue:2",
+        "digest:2026-W28",
+    ]
     with StateStore(load_config(config).state.path) as st:
         ledger = st.ledger()
     q2 = [e for e in ledger.values() if e.milestone_id == "ra_soat_quy:2026-Q2"]

@@ -27,9 +27,12 @@ TABS = [
     "Tổng hợp chi bộ",
     "Đảng viên",
     "Chỉ tiêu 2026",
+    "Bình dân học vụ số",  # seed 003 (sync/tables_learning.py), after the targets
+    "Người học Bình dân học vụ số",
     "Quá hạn",
     "Lỗi dữ liệu",
     "Nhật ký gửi thư",
+    "Tổ công nghệ số cộng đồng",  # Form E (sync/tables_support.py), after the seven
 ]
 
 

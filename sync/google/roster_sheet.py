@@ -22,10 +22,11 @@ def load_roster_from_sheet(
     spreadsheet_id: str,
     branches_tab: str = "Chi bộ",
     members_tab: str = "Đảng viên",
+    staff_tab: str | None = None,
 ) -> Roster:
-    """Both tabs in one ``values.batchGet``; the same validation as the files."""
-    branches, members = read_roster_tables(apis, spreadsheet_id, branches_tab, members_tab)
-    return roster_from_tables(branches, members)
+    """The tabs in one ``values.batchGet``; the same validation as the files."""
+    tables = read_roster_tables(apis, spreadsheet_id, branches_tab, members_tab, staff_tab)
+    return roster_from_tables(*tables)
 
 
 def read_roster_tables(
@@ -33,9 +34,12 @@ def read_roster_tables(
     spreadsheet_id: str,
     branches_tab: str = "Chi bộ",
     members_tab: str = "Đảng viên",
-) -> tuple[RosterTable, RosterTable]:
-    """Both tabs as tables (one ``values.batchGet``), not yet validated."""
-    ranges = [a1_tab(branches_tab), a1_tab(members_tab)]
+    staff_tab: str | None = None,
+) -> tuple[RosterTable, ...]:
+    """The tabs as tables (one ``values.batchGet``), not yet validated; the staff roster's
+    tab third when asked for."""
+    tabs = (branches_tab, members_tab) + ((staff_tab,) if staff_tab else ())
+    ranges = [a1_tab(t) for t in tabs]
     params = {"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}
     try:
         data = apis.call(
@@ -43,23 +47,21 @@ def read_roster_tables(
             lambda: apis.sheets().values_batch_get(spreadsheet_id, ranges, params=dict(params)),
         )
     except GoogleApiError as e:
-        reason = _reason(apis, e, spreadsheet_id, branches_tab, members_tab)
+        reason = _reason(apis, e, spreadsheet_id, *tabs)
         raise ConfigError([f"roster.spreadsheet_id: {reason}"]) from e
     value_ranges = data.get("valueRanges") or []
     tables = []
-    for i, tab in enumerate((branches_tab, members_tab)):
+    for i, tab in enumerate(tabs):
         values = value_ranges[i].get("values") if i < len(value_ranges) else None
         headers, rows = values_as_table(values)
         tables.append(RosterTable(tab_label(spreadsheet_id, tab), headers, rows))
     empty = [t.label for t in tables if not t.headers]
     if empty:
         raise ConfigError([f"{label}: trống (không có dòng tiêu đề)" for label in empty])
-    return tables[0], tables[1]
+    return tuple(tables)
 
 
-def _reason(
-    apis: GoogleApis, e: GoogleApiError, spreadsheet_id: str, branches_tab: str, members_tab: str
-) -> str:
+def _reason(apis: GoogleApis, e: GoogleApiError, spreadsheet_id: str, *tabs: str) -> str:
     if e.status != 400:
         return sheet_error(e, spreadsheet_id, None, apis.account)
     # 400 "Unable to parse range": a tab is missing; one more call (only on this error
@@ -69,13 +71,14 @@ def _reason(
     except GoogleApiError:
         return sheet_error(e, spreadsheet_id, None, apis.account)
     titles = {s.get("properties", {}).get("title") for s in meta.get("sheets", []) or []}
-    missing = [t for t in (branches_tab, members_tab) if t not in titles]
+    missing = [t for t in tabs if t not in titles]
     if not missing:
         return sheet_error(e, spreadsheet_id, None, apis.account)
     return (
         f"Bảng tính {spreadsheet_id} không có tab "
         + ", ".join(f"'{t}'" for t in missing)
-        + " (kiểm tra roster.branches_tab, roster.members_tab)"
+        + " (kiểm tra roster.branches_tab, roster.members_tab"
+        + (", staff.tab)" if len(tabs) > 2 else ")")
     )
 
 
@@ -84,21 +87,28 @@ class SheetRoster:
     ``values.batchGet`` per load; no probe (only reading the tabs can tell)."""
 
     def __init__(
-        self, apis: GoogleApis, spreadsheet_id: str, branches_tab: str, members_tab: str
+        self,
+        apis: GoogleApis,
+        spreadsheet_id: str,
+        branches_tab: str,
+        members_tab: str,
+        staff_tab: str | None = None,
     ) -> None:
         self.apis = apis
         self.spreadsheet_id = spreadsheet_id
         self.branches_tab = branches_tab
         self.members_tab = members_tab
-        self.label = tab_label(spreadsheet_id, f"{branches_tab}', '{members_tab}")
-        self._tables: tuple[RosterTable, RosterTable] | None = None
+        self.staff_tab = staff_tab
+        shown = f"{branches_tab}', '{members_tab}" + (f"', '{staff_tab}" if staff_tab else "")
+        self.label = tab_label(spreadsheet_id, shown)
+        self._tables: tuple[RosterTable, ...] | None = None
 
     def probe(self, previous: Probe | None) -> Probe | None:
         """Read both tabs (one call) and hash them: when they are unchanged the roster is
         not validated again (100,000 members); the tables are kept for ``load``."""
         try:
             self._tables = read_roster_tables(
-                self.apis, self.spreadsheet_id, self.branches_tab, self.members_tab
+                self.apis, self.spreadsheet_id, self.branches_tab, self.members_tab, self.staff_tab
             )
         except ConfigError:
             return None  # load() says what is wrong
@@ -109,6 +119,6 @@ class SheetRoster:
         tables, self._tables = self._tables, None
         if tables is None:
             tables = read_roster_tables(
-                self.apis, self.spreadsheet_id, self.branches_tab, self.members_tab
+                self.apis, self.spreadsheet_id, self.branches_tab, self.members_tab, self.staff_tab
             )
         return roster_from_tables(*tables)

@@ -20,7 +20,7 @@ import dataclasses
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -260,26 +260,24 @@ class SheetsDestination:
 
     # -- values:batchUpdate ------------------------------------------------------------
 
-    def _value_batches(self, plans: Sequence[_Plan]) -> list[dict[str, Any]]:
+    def _value_batches(self, plans: Sequence[_Plan]) -> Iterator[dict[str, Any]]:
         """The changed tabs' values as batchUpdate bodies, each under the payload limit (a
-        tab is split by rows only when it alone would pass it)."""
+        tab is split by rows only when it alone would pass it). Made one tab at a time and
+        handed over as each body fills: a province's member tab is never held as Sheets
+        values next to the other tabs', nor as every body at once."""
         room = self.max_payload_bytes - len(_BATCH_PREFIX) - len(_BATCH_SUFFIX)
-        pieces: list[tuple[dict[str, Any], int]] = []
-        for p in plans:
-            pieces += _value_ranges(p.table, _sheet_rows(p.table, self.tz), room)
-        batches: list[list[dict[str, Any]]] = []
         current: list[dict[str, Any]] = []
         size = 0
-        for vr, n in pieces:
-            extra = n + (_SEPARATOR if current else 0)
-            if current and size + extra > room:
-                batches.append(current)
-                current, size, extra = [], 0, n
-            current.append(vr)
-            size += extra
+        for p in plans:
+            for vr, n in _value_ranges(p.table, _sheet_rows(p.table, self.tz), room):
+                extra = n + (_SEPARATOR if current else 0)
+                if current and size + extra > room:
+                    yield {"valueInputOption": "RAW", "data": current}
+                    current, size, extra = [], 0, n
+                current.append(vr)
+                size += extra
         if current:
-            batches.append(current)
-        return [{"valueInputOption": "RAW", "data": data} for data in batches]
+            yield {"valueInputOption": "RAW", "data": current}
 
 
 # ---------------------------------------------------------------------------------------
