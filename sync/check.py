@@ -191,7 +191,8 @@ def _check_sources(inputs: Inputs, now: datetime, apis: GoogleApis | None) -> li
     out: list[Finding] = []
     # Form E: logs are read against the team roster, people hashed with a throw-away key
     # (check stores nothing)
-    from sync.support import TeamIndex, cycle_teams
+    from sync.support import cycle_teams
+    from sync.support_core import TeamIndex
 
     teams, team_problems = cycle_teams(cfg.teams, False)
     for p in team_problems:

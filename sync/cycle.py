@@ -88,7 +88,6 @@ from sync.ports import (
 )
 from sync.state import Diff, ReadCounts, StateStore, StoredRow
 from sync.support import (
-    TeamIndex,
     cycle_teams,
     person_secret,
     roster_fingerprint,
@@ -97,6 +96,7 @@ from sync.support import (
     teams_digest,
     with_teams,
 )
+from sync.support_core import TeamIndex
 
 log = logging.getLogger("kns")
 

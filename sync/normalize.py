@@ -829,7 +829,7 @@ def _support_log(row: _Row, at: datetime) -> Record:
     """Form E: one person supported. The person becomes a keyed hash at once; their name
     and phone never reach a record or a data problem (shown as "(đã ẩn)")."""
     from sync.model import SupportLog
-    from sync.support import (
+    from sync.support_core import (
         HIDDEN,
         INVALID_PHONE,
         TeamIndex,

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
 from pathlib import Path
-from typing import NamedTuple
 
 from sync.errors import ConfigError
 from sync.model import Branch, Member, Roster, StaffMember
 from sync.ports import Probe, SourceError
+from sync.roster_columns import RosterTable, _columns, _parse_birth
 from sync.sources.files import read_table
 from sync.sources.probe import probe_files
-from sync.text import clean_spaces, fold, normalize_title
+from sync.text import clean_spaces, fold
 
 # canonical column -> accepted header titles (compared with normalize_title)
 BRANCH_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -51,50 +50,6 @@ _REQUIRED_MEMBER = ("code", "name", "birth_date", "branch_code")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _YES = {"co", "x", "yes", "true", "1", "mien"}
 _NO = {"", "khong", "no", "false", "0"}
-
-
-class RosterTable(NamedTuple):
-    label: str  # starts every problem: a file path, or a spreadsheet tab
-    headers: Sequence[str]
-    rows: Sequence[Sequence[str]]
-
-
-def _columns(
-    label: str, headers: Sequence[str], spec: dict[str, tuple[str, ...]], required: Sequence[str]
-) -> tuple[dict[str, int], list[str]]:
-    found: dict[str, int] = {}
-    problems = []
-    keys = {k: {normalize_title(t) for t in titles} for k, titles in spec.items()}
-    for i, h in enumerate(headers):
-        nh = normalize_title(h)
-        for k, titles in keys.items():
-            if nh in titles and k not in found:
-                found[k] = i
-                break
-    for k in required:
-        if k not in found:
-            problems.append(f"{label}: thiếu cột '{spec[k][0]}'")
-    return found, problems
-
-
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-
-
-def _parse_birth(text: str) -> date | None:
-    text = text.strip()
-    m = _DMY.match(text)
-    if m:  # the usual dd/mm/yyyy without strptime's cost (a province has 100,000 of them)
-        d, mo, y = (int(g) for g in m.groups())
-        try:
-            return date(y, mo, d)
-        except ValueError:
-            return None
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _read(path: Path, problems: list[str]) -> RosterTable | None:

@@ -9,12 +9,10 @@ is who, what each learner's latest row says), never read back from the pipeline.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from sync.sample_ward import _Builder
+from typing import Any
 
 STAFF_SEED_OFFSET = 3003
 STAFF_FILE = "roster/can-bo.csv"
@@ -114,10 +112,26 @@ def _result(rng: random.Random) -> tuple[int, str, date | None]:
     return lessons, result, done
 
 
-def build(builder: _Builder, seed: int) -> SampleStaff:
+@dataclass(frozen=True)
+class Kit:
+    """What this generator borrows from ``sync.sample_ward`` (handed in by it: this module
+    imports nothing of it, so the two do not import each other)."""
+
+    surnames: Sequence[tuple[str, int]]
+    given_f: Sequence[str]
+    given_m: Sequence[str]
+    middle_f: Sequence[str]
+    csv_bytes: Callable[..., bytes]
+    fold: Callable[[str], str]
+    invalid_row: Callable[..., Any]  # sync.sample_ward.InvalidRow
+
+
+def build(builder: Any, seed: int, kit: Kit) -> SampleStaff:
     """The staff roster (members of office and school branches, the non-member learners of
-    export D, more non-member staff), a unit's export, and the truth."""
-    from sync.sample_ward import _GIVEN_F, _GIVEN_M, _MIDDLE_F, _SURNAMES, _csv_bytes, _fold
+    export D, more non-member staff), a unit's export, and the truth. ``builder``: the
+    sample ward's builder (its members, branches, learners and invalid rows)."""
+    _SURNAMES, _GIVEN_F, _GIVEN_M, _MIDDLE_F = kit.surnames, kit.given_f, kit.given_m, kit.middle_f
+    _csv_bytes, _fold = kit.csv_bytes, kit.fold
 
     rng = random.Random(seed + STAFF_SEED_OFFSET)
     kinds = {b.code: b.kind for b in builder.branches}
@@ -222,10 +236,8 @@ def build(builder: _Builder, seed: int) -> SampleStaff:
         )
         table.append([name, _mdy(birth), unit_text, str(lessons), result, _mdy(done)])
     unknown = next(r for r in unit_rows if not r.staff_code)
-    from sync.sample_ward import InvalidRow
-
     builder.invalid.append(
-        InvalidRow(
+        kit.invalid_row(
             UNIT_EXPORT_ID,
             UNIT_EXPORT_TITLE,
             unknown.row,

@@ -1720,9 +1720,11 @@ def generate(seed: int = DEFAULT_SEED) -> SampleWard:
     """Build the sample ward: files (relative path -> bytes) and the truth."""
     builder = _build(seed)
     # the staff roster and a unit's export (seed 003): their own random stream
+    from sync.sample_staff import Kit
     from sync.sample_staff import build as build_staff
 
-    staff = build_staff(builder, seed)  # before truth(): it adds an invalid row
+    kit = Kit(_SURNAMES, _GIVEN_F, _GIVEN_M, _MIDDLE_F, _csv_bytes, _fold, InvalidRow)
+    staff = build_staff(builder, seed, kit)  # before truth(): it adds an invalid row
     files: dict[str, bytes] = {README_FILE: builder.readme(), **staff.files}
     for rel, rows in builder.tables().items():
         if rel == EXPORT_D_FILE:

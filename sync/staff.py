@@ -19,7 +19,7 @@ from datetime import date
 from sync.learning_config import STAFF_GROUPS
 from sync.matching import MatchStatus
 from sync.model import DataProblem, Member, Roster, StaffMember
-from sync.roster import RosterTable, _columns, _parse_birth
+from sync.roster_columns import RosterTable, _columns, _parse_birth
 from sync.text import clean_spaces, fold
 
 # canonical column -> accepted header titles (compared with normalize_title)

@@ -36,15 +36,12 @@ from sync.sample_support import LOG_FILE, TEAMS_FILE
 from sync.sample_ward import generate
 from sync.state import StateStore
 from sync.support import (
-    HIDDEN,
     SECRET_KEY,
-    TeamIndex,
-    national_phone,
-    person_key,
     person_secret,
     scrub_responses,
     teams_from_table,
 )
+from sync.support_core import HIDDEN, TeamIndex, national_phone, person_key
 from sync.tables_support import TAB_SUPPORT
 
 ROOT = Path(__file__).resolve().parent.parent
