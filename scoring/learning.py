@@ -99,7 +99,9 @@ def unit_label(unit: str) -> str:
     return unit or UNKNOWN_UNIT
 
 
-def _count(label: str, branch_code: str, people: Iterable[LearnerProgress]) -> LearningCount:
+def count_learners(
+    label: str, branch_code: str, people: Iterable[LearnerProgress]
+) -> LearningCount:
     people = list(people)
     return LearningCount(
         label,
@@ -148,15 +150,35 @@ def target_result(
     )
 
 
+def group_counts(learners: Sequence[LearnerProgress]) -> tuple[LearningCount, ...]:
+    """Counts per group of staff, in the plan's order, the unknown group last."""
+    by_group = _grouped(learners, lambda p: (p.staff.group, ""))
+    order = {g: i for i, g in enumerate(STAFF_GROUPS)}
+    return tuple(
+        count_learners(group_label(g), "", by_group[(g, "")])
+        for g in sorted((g for g, _ in by_group), key=lambda g: order.get(g, len(order)))
+    )
+
+
+def _as_of(value: Learned | None, today: date) -> Learned:
+    if value is None:
+        return (None, None, None)
+    lessons, passed, done = value
+    if passed and done is not None and done > today:
+        return (lessons, None, None)
+    return value
+
+
 def learning_progress(
     staff: Sequence[StaffMember],
     learned: Mapping[str, Learned],
     targets: Sequence[LearningTarget],
     today: date,
 ) -> LearningProgress:
-    """Every staff member's progress (``learned`` keyed by staff code) and the counts."""
+    """Every staff member's progress (``learned`` keyed by staff code) and the counts. A pass
+    dated after ``today`` is not a fact yet: the learner counts as assessed later."""
     learners = sorted(
-        (LearnerProgress(s, *(learned.get(s.code) or (None, None, None))) for s in staff),
+        (LearnerProgress(s, *_as_of(learned.get(s.code), today)) for s in staff),
         key=lambda p: (
             _natural(p.staff.branch_code),
             p.staff.unit == "",
@@ -166,26 +188,20 @@ def learning_progress(
         ),
     )
     units = [
-        _count(unit_label(unit), branch, people)
+        count_learners(unit_label(unit), branch, people)
         for (branch, unit), people in _grouped(
             learners, lambda p: (p.staff.branch_code, p.staff.unit)
         ).items()
     ]
     branches = [
-        _count(branch, branch, people)
+        count_learners(branch, branch, people)
         for (branch, _), people in _grouped(learners, lambda p: (p.staff.branch_code, "")).items()
-    ]
-    by_group = _grouped(learners, lambda p: (p.staff.group, ""))
-    order = {g: i for i, g in enumerate(STAFF_GROUPS)}
-    groups = [
-        _count(group_label(g), "", by_group[(g, "")])
-        for g in sorted((g for g, _ in by_group), key=lambda g: order.get(g, len(order)))
     ]
     return LearningProgress(
         learners=tuple(learners),
         units=tuple(units),  # learners are sorted by branch then unit: so are these
         branches=tuple(branches),
-        groups=tuple(groups),
-        ward=_count("Toàn Đảng bộ", "", learners),
+        groups=group_counts(learners),
+        ward=count_learners("Toàn Đảng bộ", "", learners),
         targets=tuple(target_result(t, learners, today) for t in targets),
     )

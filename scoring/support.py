@@ -18,6 +18,15 @@ from scoring.branches import milestone_status
 from sync.config import ConcreteMilestone, TeamTarget
 from sync.model import MilestoneStatus, Team
 
+# the choices of Form E's "Nội dung hỗ trợ" (mappings/support_log.yaml), in form order
+SUPPORT_KINDS: tuple[str, ...] = (
+    "Dịch vụ công trực tuyến",
+    "Định danh điện tử (VNeID)",
+    "Thanh toán không dùng tiền mặt",
+    'Học tập trên nền tảng "Bình dân học vụ số"',
+    "Cài đặt, sử dụng ứng dụng số khác",
+)
+
 # the session tuple's positions
 _TEAM, _DAY, _PERSON, _HELPER, _ROLE, _KINDS, _DONE = 1, 3, 4, 5, 6, 7, 8
 

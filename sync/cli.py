@@ -533,6 +533,8 @@ def _cmd_report(inputs: Inputs, now: datetime, branch_code: str | None, out: Pat
         ev.history,
         now,
         branch_code=branch_code,
+        learning=ev.learning,
+        support=report.support,  # the ward's only: build_report leaves it out of a branch's
     )
     path = out or report_path(cfg, branch_code)
     try:

@@ -58,7 +58,7 @@ class RosterConfig(_Strict):
     spreadsheet_id: str | None = None
     branches_tab: str = "Chi bộ"
     members_tab: str = "Đảng viên"
-    # a roster that loses many branches or members at once is held back unless accepted
+    # a roster that loses many branches, members or staff at once is held back unless accepted
     accept_shrink: bool = False
 
     @model_validator(mode="after")
@@ -483,7 +483,7 @@ class GoogleConfig(_Strict):
 
 class ShrinkGuardConfig(_Strict):
     """A read that would remove more than this share of a source's stored answers (or of
-    the roster's branches or members) is held back until staff accept it."""
+    the roster's branches, members or staff) is held back until staff accept it."""
 
     max_removed_share: float = Field(default=0.05, gt=0, le=1)
 

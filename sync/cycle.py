@@ -32,6 +32,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+from scoring.support import SupportSummary
 from sync.alerts import (
     AlertPlan,
     MilestoneTrack,
@@ -145,6 +146,8 @@ class CycleReport:
     wrote_tables: bool = False
     last_summary: str = ""  # an idle cycle repeats the figures of the last evaluation
     ward_report: Report | None = None  # the year-end report's figures (full path only)
+    # the teams' support logs of the year (Form E), when the ward reads them (full path only)
+    support: SupportSummary | None = None
     report_path: Path | None = None  # where the cycle wrote it (``report.path``)
 
     @property
@@ -319,6 +322,7 @@ def run_cycle(
         from sync.report import build_report
         from sync.tables import build_tables
 
+        report.support = _support_summary(inputs, evaluation, read.teams)
         report.ward_report = build_report(
             cfg,
             inputs.rubric,
@@ -328,6 +332,8 @@ def run_cycle(
             evaluation.kpis,
             evaluation.history,
             now,
+            learning=evaluation.learning,
+            support=report.support,
         )
         report.tables = build_tables(
             cfg,
@@ -348,7 +354,7 @@ def run_cycle(
             from sync.config import concrete_milestones
             from sync.tables_support import support_table
 
-            support = summarize_support(
+            support = report.support or summarize_support(
                 evaluation.support, read.teams, cfg.teams.targets, cfg.ward.year
             )
             stamp = now.astimezone(cfg.tz)
@@ -414,8 +420,8 @@ def _read_roster(
     dry_run: bool,
     accept: set[str],
 ) -> None:
-    """The roster, guarded: one that lost many branches or members at once is held back
-    (the stored one is used) until staff accept it."""
+    """The roster, guarded: one that lost many branches, members or staff ("Bình dân học vụ
+    số") at once is held back (the stored one is used) until staff accept it."""
     source = inputs.roster_source or backend.roster_source
     previous = _probe_of(store.meta("roster_probe"))
     forced = ROSTER_ID in accept
@@ -440,7 +446,7 @@ def _read_roster(
     if shrink is not None and stored is not None:
         label = source.label if source is not None else "roster"
         problem = roster_problem(label, shrink)
-        log.warning("Danh sách chi bộ, đảng viên bị giữ lại: %s", shrink.detail)
+        log.warning("%s bị giữ lại: %s", problem.source, shrink.detail)
         read.roster = stored
         read.roster_key = store.meta("roster_key") or roster_digest(stored)
         read.problems.append(problem)
@@ -707,6 +713,21 @@ def _basis(store: StateStore) -> tuple[tuple[Branch, ...], tuple[Track, ...]] | 
     except Exception:
         return None
     return branches, tracks
+
+
+def _support_summary(
+    inputs: Inputs, evaluation: Evaluation, teams: Sequence[Team]
+) -> SupportSummary | None:
+    """The teams' year (the tab's and the report's figures), when a support log is read:
+    a team roster without logs would report zeros nobody measured."""
+    cfg = inputs.cfg
+    if cfg.teams is None or not any(
+        inputs.mappings[s.id].kind == SourceKind.SUPPORT_LOG for s in cfg.sources
+    ):
+        return None
+    from scoring.support import summarize_support
+
+    return summarize_support(evaluation.support, teams, cfg.teams.targets, cfg.ward.year)
 
 
 def _write_report(

@@ -1,6 +1,6 @@
 """No trust in a shrunken input: a read that would remove many stored responses, or a
-roster that loses many branches or members at once, is held back (pure decisions; the
-cycle keeps the stored data and shows why in "Lỗi dữ liệu").
+roster that loses many branches, members or staff ("Bình dân học vụ số") at once, is held
+back (pure decisions; the cycle keeps the stored data and shows why in "Lỗi dữ liệu").
 
 A cut-off download still parses: a CSV cut at 40 % or left with only its header looks like
 answers deleted at the source. Applying it would delete stored answers and send wrong
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from sync.model import DataProblem, Roster
 
 ROSTER_ID = "roster"  # what `kns run --accept-shrink` takes for the roster
+ROSTER_SOURCE = "Danh sách chi bộ, đảng viên"  # "Nguồn" of a held roster's problem
+STAFF_PART = "cán bộ (Bình dân học vụ số)"  # the staff roster, as a shrink names it
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class Shrink:
     before: int  # responses (or roster entries) stored
     after: int  # what the new read would leave
     detail: str  # Vietnamese: what shrank
+    staff: bool = False  # the staff roster ("Bình dân học vụ số") is among what shrank
 
 
 def response_shrink(
@@ -63,19 +66,29 @@ def lost_branches(before: Mapping[str, str], after: Mapping[str, str]) -> set[st
 
 
 def roster_shrink(old: Roster, new: Roster, *, max_share: float) -> Shrink | None:
-    """Whether ``new`` lost more than ``max_share`` of ``old``'s branches or members."""
-    parts = []
-    for what, old_codes, new_codes in (
+    """Whether ``new`` lost more than ``max_share`` of ``old``'s branches, members or staff
+    (the staff roster of "Bình dân học vụ số": a file cut in half would silently drop half
+    the learners)."""
+    checks = [
         ("chi bộ", {b.code for b in old.branches}, {b.code for b in new.branches}),
         ("đảng viên", {m.code for m in old.members}, {m.code for m in new.members}),
-    ):
+    ]
+    # no staff now means none configured (an empty staff file is a ConfigError): a change
+    # of configuration, not a cut-off file
+    if new.staff:
+        checks.append((STAFF_PART, {s.code for s in old.staff}, {s.code for s in new.staff}))
+    parts = []
+    for what, old_codes, new_codes in checks:
         lost = len(old_codes - new_codes)
         if old_codes and (lost > max_share * len(old_codes) or not new_codes):
             parts.append(f"{what}: {len(old_codes)} → {len(new_codes)} (mất {lost})")
     if not parts:
         return None
-    before = len(old.branches) + len(old.members)
-    return Shrink(before, len(new.branches) + len(new.members), "; ".join(parts))
+    staff_shrank = any(p.startswith(STAFF_PART) for p in parts)
+    # a staff roster no longer configured is not compared: not counted either
+    before = len(old.branches) + len(old.members) + (len(old.staff) if new.staff else 0)
+    after = len(new.branches) + len(new.members) + len(new.staff)
+    return Shrink(before, after, "; ".join(parts), staff=staff_shrank)
 
 
 def source_problem(source_title: str, source_id: str, shrink: Shrink) -> DataProblem:
@@ -94,8 +107,10 @@ def source_problem(source_title: str, source_id: str, shrink: Shrink) -> DataPro
 
 
 def roster_problem(label: str, shrink: Shrink) -> DataProblem:
+    # one roster, one accept id: a shrunken staff roster is held back with the rest of it
+    source = f"{ROSTER_SOURCE}, cán bộ" if shrink.staff else ROSTER_SOURCE
     return DataProblem(
-        source="Danh sách chi bộ, đảng viên",
+        source=source,
         record="",
         field=label,
         raw_value=shrink.detail,

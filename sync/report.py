@@ -1,9 +1,10 @@
 """The year-end report (Biểu mẫu 03) as data: every figure the forms give, laid out along
 the outline's sections, with marked places for what only people can write.
 
-Pure: built from the cycle's evaluation (statuses, members' results, KPIs) and the
-branches' form A history; the "Báo cáo tổng hợp" tab and the Word document are two views
-of the same ``Report``, so their figures cannot differ.
+Pure: built from the cycle's evaluation (statuses, members' results, KPIs, "Bình dân học
+vụ số" progress), the branches' form A history and the teams' support summary; the "Báo
+cáo tổng hợp" tab and the Word document are two views of the same ``Report``, so their
+figures cannot differ.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from scoring.kpis import ward_kpis
+from scoring.learning import LearningProgress, count_learners, group_counts
 from scoring.rubric import Rubric
+from scoring.support import SUPPORT_KINDS, SupportSummary
 from sync.config import WardConfig, concrete_milestones
 from sync.model import (
     BranchReport,
@@ -218,9 +221,16 @@ def build_report(
     now: datetime,
     *,
     branch_code: str | None = None,
+    learning: LearningProgress | None = None,
+    support: SupportSummary | None = None,
 ) -> Report:
     """The ward's report, or with ``branch_code`` the same report for one branch from its
-    own data (its statuses, members and targets measured on its own members)."""
+    own data (its statuses, members and targets measured on its own members).
+
+    ``learning`` ("Bình dân học vụ số", None: no platform export read) and ``support`` (the
+    community digital technology teams' logs of ``cfg.ward.year``, None: none read) add
+    section III.6; a branch's report counts its own units' learners and leaves the teams
+    out (they are the ward's, not a branch's)."""
     local = now.astimezone(cfg.tz)
     today = local.date()
     if branch_code is not None:
@@ -307,6 +317,11 @@ def build_report(
             quotes=_quotes(roster, statuses, "good_practices"),
         )
     )
+    movement = _movement_section(
+        learning, support if branch_code is None else None, branch_code, cfg.ward.year
+    )
+    if movement is not None:
+        sections.append(movement)
     sections.append(ReportSection("IV", "Đánh giá chung", level=1))
     sections.append(_staff("IV.1", "Về kết quả đạt được"))
     sections.append(_staff("IV.2", "Hạn chế và nguyên nhân"))
@@ -529,6 +544,113 @@ def _members_section(
         level=2,
         sentences=sentences,
         figures=tuple(figs),
+    )
+
+
+# Seed 003 ("Bình dân học vụ số") as a numbered part after III.5 rather than under III.1:
+# its figures are results (the plan, III.5, asks supervision to look at "mức độ tham gia
+# học tập ..., kết quả đánh giá kỹ năng số, số người được hỗ trợ"), so they belong in III
+# "Kết quả đạt được"; III.1 "Công tác tuyên truyền, vận động" is the staff's own account of
+# how they informed and mobilised, which no form collects. A part of its own keeps the
+# form's five parts and their numbers as Biểu mẫu 03 gives them.
+MOVEMENT_NUMBER = "III.6"
+MOVEMENT_TITLE = 'Kết quả thực hiện Phong trào "Bình dân học vụ số"'
+LEARNERS = "cán bộ, đảng viên, công chức, viên chức, người lao động"
+
+
+def _movement_section(
+    learning: LearningProgress | None,
+    support: SupportSummary | None,
+    branch_code: str | None,
+    year: int,
+) -> ReportSection | None:
+    """Learning on the platform (per group) and the teams' support to residents, when the
+    ward reads them; None when it reads neither."""
+    if learning is None and support is None:
+        return None
+    figs: list[Figure] = []
+    sentences: list[str] = []
+    if learning is not None:
+        learners = learning.learners
+        if branch_code is not None:  # the learners of the units the branch oversees
+            learners = learning.of_branch(branch_code)
+        total = count_learners("", branch_code or "", learners)
+        figs += [
+            Figure("learn_staff", f"Người học ({LEARNERS})", total.staff, None, "người"),
+            Figure(
+                "learn_started",
+                "Đã tham gia học trên nền tảng",
+                total.started,
+                total.staff,
+                "người",
+            ),
+            Figure(
+                "learn_passed", "Đã đạt đánh giá kỹ năng số", total.passed, total.staff, "người"
+            ),
+        ]
+        for i, g in enumerate(group_counts(learners), start=1):
+            figs += [
+                Figure(
+                    f"learn_group_{i}_started",
+                    f"{g.label}: đã tham gia học",
+                    g.started,
+                    g.staff,
+                    "người",
+                ),
+                Figure(
+                    f"learn_group_{i}_passed",
+                    f"{g.label}: đã đạt đánh giá",
+                    g.passed,
+                    g.staff,
+                    "người",
+                ),
+            ]
+        rate = f" ({_pct(total.passed / total.staff)})" if total.staff else ""
+        sentences.append(
+            f"{total.passed}/{total.staff} {LEARNERS} đã đạt đánh giá kỹ năng số trên nền tảng "
+            f'"Bình dân học vụ số"{rate}; {total.started} người đã tham gia học.'
+        )
+    if support is not None:
+        w = support.ward
+        teams = len(support.years)  # one per team of the roster
+        figs += [
+            Figure(
+                "support_teams",
+                "Tổ công nghệ số cộng đồng có nhật ký hỗ trợ",
+                len(support.teams_with_logs),
+                teams,
+                "tổ",
+            ),
+            Figure(
+                "support_sessions", f"Lượt hỗ trợ người dân năm {year}", w.sessions, None, "lượt"
+            ),
+            Figure(
+                "support_people",
+                "Người dân được hỗ trợ (mỗi người tính một lần)",
+                w.people,
+                None,
+                "người",
+            ),
+        ]
+        # a session may give several kinds of support: the shares need not add up to 100 %
+        kinds = [*SUPPORT_KINDS, *sorted(k for k in w.by_kind if k not in SUPPORT_KINDS)]
+        for i, kind in enumerate(kinds, start=1):
+            figs.append(
+                Figure(
+                    f"support_kind_{i}",
+                    f"Lượt hỗ trợ nội dung: {kind}",
+                    w.by_kind.get(kind, 0),
+                    w.sessions,
+                    "lượt",
+                )
+            )
+        sentences.append(
+            f"Các Tổ công nghệ số cộng đồng đã hỗ trợ {w.people} người dân qua {w.sessions} "
+            f"lượt hỗ trợ trong năm {year} ({len(support.teams_with_logs)}/{teams} tổ có "
+            "nhật ký hỗ trợ)."
+        )
+    return ReportSection(
+        MOVEMENT_NUMBER, MOVEMENT_TITLE, level=2, sentences=tuple(sentences), figures=tuple(figs)
     )
 
 

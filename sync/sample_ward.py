@@ -1506,9 +1506,11 @@ class _Builder:
             "# Phường Mẫu: dữ liệu giả lập\n\n"
             'Thư mục này chứa dữ liệu giả lập của "Đảng bộ Cơ quan UBND phường Mẫu" (không phải '
             "người thật): "
-            "danh sách chi bộ và đảng viên (`roster/`), các tệp tải về từ Google Biểu mẫu "
-            '(thống kê chi bộ, Biểu mẫu 01, Biểu mẫu 02) và tệp kết quả học tập "Bình dân học vụ '
-            'số" (`exports/`), cố ý chứa các lỗi thường gặp trong tệp thật để kiểm thử chương '
+            "danh sách chi bộ, đảng viên, cán bộ (người học \"Bình dân học vụ số\") và tổ công "
+            "nghệ số cộng đồng (`roster/`), các tệp tải về từ Google Biểu mẫu (thống kê chi bộ, "
+            "Biểu mẫu 01, Biểu mẫu 02, nhật ký hỗ trợ người dân của các tổ) và tệp kết quả học "
+            'tập "Bình dân học vụ số" của phường và của một đơn vị (`exports/`), cố ý chứa các '
+            "lỗi thường gặp trong tệp thật để kiểm thử chương "
             "trình; mốc đánh giá là 08:00 thứ Hai 23/11/2026. Không sửa tay các tệp này: chúng "
             "được sinh lại y hệt bằng lệnh `python -m sync.sample_ward --out config/sample "
             f"--seed {DEFAULT_SEED}` (chạy ở thư mục gốc dự án).\n"

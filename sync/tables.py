@@ -140,7 +140,9 @@ def build_tables(
     updated_at = _local(now, tz)
     assert updated_at is not None
     if report is None:
-        report = build_report(cfg, rubric, roster, statuses, members, kpis, history, now)
+        report = build_report(
+            cfg, rubric, roster, statuses, members, kpis, history, now, learning=learning
+        )
     sessions = sessions_of(history, updated_at.date())
     figures = branch_figures(rubric, roster, statuses, members, sessions)
     kpi_table = _kpi_table(cfg, kpis, updated_at)

@@ -10,20 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from scoring.support import SupportCount, SupportSummary, TeamPeriod
+from scoring.support import SUPPORT_KINDS, SupportCount, SupportSummary, TeamPeriod
 from sync.model import Cell, Column, MilestoneStatus, Table, Team
 from sync.tables import milestone_text
 
 TAB_SUPPORT = "Tổ công nghệ số cộng đồng"
 
-# the choices of Form E's "Nội dung hỗ trợ" (mappings/support_log.yaml), in form order
-SUPPORT_KINDS: tuple[str, ...] = (
-    "Dịch vụ công trực tuyến",
-    "Định danh điện tử (VNeID)",
-    "Thanh toán không dùng tiền mặt",
-    'Học tập trên nền tảng "Bình dân học vụ số"',
-    "Cài đặt, sử dụng ứng dụng số khác",
-)
 
 HEADINGS = (
     "1. Kết quả hỗ trợ người dân theo tổ và tháng",

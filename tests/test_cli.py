@@ -84,10 +84,11 @@ def test_preview_mail_renders_due_alerts_without_sending(ward: Path, capsys):
     assert main(["preview-mail", "--config", str(ward), "--now", NOW]) == 0
     out = capsys.readouterr().out
     # tests/sample_facts.py: 62 escalations to secretaries, the ward's own overdue notice,
-    # the digest
+    # the digest, then 24 "Bình dân học vụ số" letters to secretaries and the ward's summary
     assert f"=== Thư đến hạn gửi: {FIRST_CYCLE_MESSAGES} ===" in out
     assert "Tiêu đề: [Quá hạn - đồng gửi Ủy viên phụ trách]" in out
     assert "Kính gửi đồng chí" in out
+    assert "Tiêu đề: [Bình dân học vụ số]" in out
     assert not (ward.parent.parent / "out").exists()
     # on a Saturday nothing is due: everything waits for Monday's window
     assert main(["preview-mail", "--config", str(ward), "--now", "2026-11-28T09:00"]) == 0

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +22,7 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
+from sync.alerts import summary_location
 from sync.backend import embedded_backend, load_inputs, make_backend
 from sync.config import load_config
 from sync.cycle import CycleReport, run_cycle
@@ -30,7 +32,14 @@ from sync.tables import tab_names
 from sync.text import normalize_title
 from tests.fake_google import FakeWorkspace
 from tests.fake_google.clients import fake_apis
-from tests.sample_facts import FIRST_CYCLE_MESSAGES
+from tests.sample_facts import (
+    FIRST_CYCLE_MESSAGES,
+    LEARNING_MESSAGES,
+    first_cycle_learning_ids,
+    learner_birth_dates,
+    learning_laggards,
+    secretary_emails,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
@@ -285,6 +294,49 @@ def test_a_new_answer_reaches_the_tabs(harness: Harness):
     assert "Mô hình mới sau lần chạy đầu" in cells
 
 
+def _to(m: EmailMessage, header: str) -> list[str]:
+    return [addr for _, addr in getaddresses([str(v) for v in m.get_all(header) or []])]
+
+
+def test_learning_follow_ups_go_to_each_secretary_with_only_their_learners(harness: Harness):
+    # "Bình dân học vụ số" (tests/sample_facts.py): November's letter to every branch with a
+    # learner who has not passed but CB21 (no e-mail), and the ward staff's summary
+    from sync.sample_ward import generate
+
+    harness.cycle(MONDAY)
+    sent = {a: m for a, m in harness.messages().items() if a.startswith("hoc_tap:")}
+    assert set(sent) == first_cycle_learning_ids() and len(sent) == LEARNING_MESSAGES == 25
+    staff = {s.code: s for s in generate().truth.staff}
+    emails, laggards = secretary_emails(), learning_laggards()
+    births = {f(d) for d in learner_birth_dates() for f in (_dmy, date.isoformat, _mdy)}
+    for alert_id, m in sent.items():
+        _, code, occurrence = alert_id.split(":")
+        assert occurrence == "2026-11"
+        parts = [m.get_body((kind,)).get_content() for kind in ("plain", "html")]
+        assert _to(m, "Cc") == [] and _to(m, "Bcc") == []
+        # no learner's birth date, in either part (the platform's matching key stays here)
+        assert not [b for b in births for part in parts if b in part], alert_id
+        if code == "ward":
+            assert _to(m, "To") == list(harness.cfg.mail.ward_staff)
+            assert not [c for c in staff for part in parts if f"({c})" in part]  # rates only
+            continue
+        # to the branch's secretary alone, listing every one of its learners not passed
+        # and nobody else (no other branch's learner, nobody who passed)
+        assert _to(m, "To") == [emails[code]], alert_id
+        for part in parts:
+            listed = {c for c in staff if f"({c})" in part}
+            assert listed == laggards[code], alert_id
+            assert all(staff[c].name in part for c in listed)
+
+
+def _dmy(d: date) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def _mdy(d: date) -> str:
+    return f"{d.month}/{d.day}/{d.year}"
+
+
 # ---------------------------------------------------------------------------------------
 # Across backends: the same inputs give the same tabs and the same messages
 # ---------------------------------------------------------------------------------------
@@ -303,6 +355,8 @@ def test_embedded_and_google_backends_agree(tmp_path: Path):
             ["Tab này của phường, không được sửa"]
         ]
     e_tabs, e_mail = _summary_tabs(embedded), embedded.messages()
+    e_where, g_where = summary_location(embedded.cfg), summary_location(google.cfg)
+    assert e_where != g_where and "" not in (e_where, g_where)
     for name in tab_names(2026):
         e, g = e_tabs[name], g_tabs[name]
         assert len(e) == len(g), name
@@ -313,8 +367,10 @@ def test_embedded_and_google_backends_agree(tmp_path: Path):
         gm = g_mail[alert_id]
         for header in ("To", "Cc", "Subject", "From"):
             assert str(em[header] or "") == str(gm[header] or ""), (alert_id, header)
-        e_text = em.get_body(("plain",)).get_content()
-        g_text = gm.get_body(("plain",)).get_content()
+        # where staff find the summary is each backend's own (the workbook's file name, the
+        # spreadsheet's address): the ward staff's learning summary names it
+        e_text = em.get_body(("plain",)).get_content().replace(e_where, "<tổng hợp>")
+        g_text = gm.get_body(("plain",)).get_content().replace(g_where, "<tổng hợp>")
         assert e_text == g_text, alert_id
 
 

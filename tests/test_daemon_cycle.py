@@ -30,7 +30,12 @@ from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
 from sync.cycle import CycleReport, run_cycle
 from sync.state import StateStore
-from tests.sample_facts import FIRST_CYCLE_MESSAGES, LATE_BRANCHES_NOTIFIED
+from tests.sample_facts import (
+    CAMPAIGN_MESSAGES,
+    FIRST_CYCLE_MESSAGES,
+    LATE_BRANCHES_NOTIFIED,
+    first_cycle_alert_ids,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
@@ -195,7 +200,10 @@ def _digest_text(config: Path) -> str:
 
 def test_the_digest_reports_the_notices_sent_in_its_own_cycle(ward: Path):
     report = _cycle(ward, MONDAY)
-    assert report.sent[-1] == "digest:2026-W48"
+    # the digest closes the campaign's messages (the "Bình dân học vụ số" follow-ups come
+    # after it: tests/sample_facts.py)
+    assert report.sent[CAMPAIGN_MESSAGES - 1] == "digest:2026-W48"
+    assert all(a.startswith("hoc_tap:") for a in report.sent[CAMPAIGN_MESSAGES:])
     text = _digest_text(ward)
     assert "Thông báo gần nhất đã gửi: chưa có" not in text.replace(
         "CB21", ""
@@ -225,9 +233,20 @@ def _dies_after(n: int):
     return Dying
 
 
-# killed after the first, some middle ones, the last branch notice, the digest (the last)
+# killed after the first, some middle ones, the last branch notice (63rd), the digest (64th,
+# the last of the campaign's), the first "Bình dân học vụ số" letter (65th), the ward's
+# learning summary (89th, the very last): tests/sample_facts.py
 @pytest.mark.parametrize(
-    "killed_after", [1, 17, 40, FIRST_CYCLE_MESSAGES - 1, FIRST_CYCLE_MESSAGES]
+    "killed_after",
+    [
+        1,
+        17,
+        40,
+        CAMPAIGN_MESSAGES - 1,
+        CAMPAIGN_MESSAGES,
+        CAMPAIGN_MESSAGES + 1,
+        FIRST_CYCLE_MESSAGES,
+    ],
 )
 def test_a_resumed_cycle_writes_the_same_digest_as_one_that_ran_through(
     tmp_path: Path, killed_after: int
@@ -244,6 +263,9 @@ def test_a_resumed_cycle_writes_the_same_digest_as_one_that_ran_through(
     with StateStore(load_config(ward).state.path) as st:
         assert {e.status for e in st.ledger().values()} == {"sent"}
     assert resumed.recovered or killed_after == FIRST_CYCLE_MESSAGES
+    out = load_config(ward).mail.outbox_dir
+    ids = [str(message_from_bytes(p.read_bytes())["X-KNS-Alert-Id"]) for p in out.glob("*.eml")]
+    assert sorted(ids) == sorted(first_cycle_alert_ids())  # each once, none lost
 
 
 # ---------------------------------------------------------------------------------------

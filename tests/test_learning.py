@@ -878,3 +878,15 @@ def test_a_waiting_follow_up_keeps_the_cycle_off_the_idle_path(tmp_path: Path):
     assert "hoc_tap:ward:2026-11" in sent
     third, _ = cycle(datetime(2026, 11, 23, 8, 30, tzinfo=TZ))
     assert third.idle  # all sent: back to idle cycles
+
+
+def test_a_pass_dated_ahead_of_today_is_not_counted_yet():
+    from sync.model import StaffMember
+
+    staff = [StaffMember("CB1", "Nguyễn Văn A", None, "Phòng Văn hóa", "CB01", "Công chức")]
+    learned = {"CB1": (10, True, date(2026, 12, 1))}
+    before = learning_progress(staff, learned, (), date(2026, 11, 23))
+    assert (before.ward.started, before.ward.passed) == (1, 0)  # lessons done, pass not yet
+    assert before.learners[0].status == STATUS_LEARNING
+    on_the_day = learning_progress(staff, learned, (), date(2026, 12, 1))
+    assert on_the_day.ward.passed == 1 and on_the_day.learners[0].status == STATUS_PASSED

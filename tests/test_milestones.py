@@ -40,6 +40,7 @@ from sync.model import (
 from sync.sample_ward import DEFAULT_SEED, _build
 from sync.state import StateStore
 from sync.tables import milestone_text
+from tests.sample_facts import learning_laggards
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -398,11 +399,18 @@ def test_an_overdue_quarter_is_notified_once_per_notice_with_its_own_id(tmp_path
     # the next day: still the first notice's period, already sent: nothing again
     assert _sample_cycle(config, local("2026-07-02T08:00")) == []
     # a week after the first notice (Wednesday of week 28): the second one, under its own
-    # id, for the same branches (the next review in their form A is dated 15/07 or later)
+    # id, for the same branches (the next review in their form A is dated 15/07 or later).
+    # July's "Bình dân học vụ số" letters follow (learning.follow_up.monthly_day 5: reached
+    # 05/07, a Sunday, so this is the first cycle in the window since): the sample's files
+    # are the same, so the same learners have not passed (tests/sample_facts.py: every
+    # branch has some), one letter per branch but CB21 (no e-mail), then the ward's summary
     third = _sample_cycle(config, local("2026-07-08T08:00"))
+    laggards = learning_laggards()
     assert third == [f"ra_soat_quy:2026-Q2:{c}:overdue:2" for c in late] + [
         f"{team}:overdue:2",
         "digest:2026-W28",
+        *[f"hoc_tap:{c}:2026-07" for c in branches if laggards.get(c) and c != "CB21"],
+        "hoc_tap:ward:2026-07",
     ]
     with StateStore(load_config(config).state.path) as st:
         ledger = st.ledger()

@@ -336,3 +336,96 @@ def test_a_dry_run_shows_the_held_read_as_a_cycle_would(ward: Path):
     assert [m.committee_total for m in dry.evaluation.members] == [
         m.committee_total for m in real.evaluation.members
     ]
+
+
+# ---------------------------------------------------------------------------------------
+# The staff roster of "Bình dân học vụ số" (loaded with the roster, guarded with it)
+# ---------------------------------------------------------------------------------------
+
+
+def _listed_learners(report: CycleReport) -> set[str]:
+    """Learners the staff roster lists (members it does not list are added with no unit)."""
+    assert report.evaluation is not None and report.evaluation.learning is not None
+    return {p.staff.code for p in report.evaluation.learning.learners if p.staff.unit}
+
+
+@pytest.mark.parametrize("how", ["flag", "config"])
+def test_a_cut_off_staff_roster_is_held_back_until_accepted(ward: Path, how: str):
+    from sync.sample_ward import generate
+
+    listed = {s.code for s in generate().truth.staff if s.in_staff_file}
+    first = _cycle(ward, MONDAY)
+    assert _listed_learners(first) == listed
+    cfg = load_config(ward)
+    assert cfg.staff is not None and cfg.staff.roster is not None
+    rows = _rows(cfg.staff.roster)
+    assert {r[0].strip() for r in rows[1:]} == listed  # "Mã cán bộ" first
+    half = rows[: 1 + len(listed) // 2]  # saved half-way
+    kept = {r[0].strip() for r in half[1:]}
+    _write_rows(cfg.staff.roster, half)
+
+    held = _cycle(ward, LATER)
+    assert held.held == ["roster"]
+    assert _listed_learners(held) == listed  # the stored staff roster: nobody dropped
+    assert held.evaluation is not None and len(held.evaluation.members) == 500
+    (row,) = [p for p in _problems(ward) if str(p["Nguồn"]).startswith("Danh sách chi bộ")]
+    reason = str(row["Lý do"])
+    assert row["Nguồn"] == "Danh sách chi bộ, đảng viên, cán bộ"
+    lost = len(listed) - len(kept)
+    assert f"cán bộ (Bình dân học vụ số): {len(listed)} → {len(kept)} (mất {lost})" in reason
+    assert "đảng viên:" not in reason and "chi bộ:" not in reason  # only the staff shrank
+    assert "--accept-shrink roster" in reason and "chưa áp dụng" in reason
+    # the next cycle, the same cut file: still held, nothing sent
+    again = _cycle(ward, LATER + timedelta(hours=1))
+    assert again.held == ["roster"] and again.sent == []
+
+    if how == "flag":
+        accepted = _cycle(ward, LATER + timedelta(hours=2), accept=("roster",))
+    else:
+        text = ward.read_text(encoding="utf-8")
+        ward.write_text(
+            text.replace("roster:\n  branches:", "roster:\n  accept_shrink: true\n  branches:", 1),
+            encoding="utf-8",
+        )
+        assert load_config(ward).roster.accept_shrink
+        accepted = _cycle(ward, LATER + timedelta(hours=2))
+    assert accepted.held == []
+    assert _listed_learners(accepted) == kept
+    assert not any("ít hơn hẳn" in str(p["Lý do"]) for p in _problems(ward))
+
+
+def test_a_few_staff_leaving_is_applied(ward: Path):
+    _cycle(ward, MONDAY)
+    cfg = load_config(ward)
+    assert cfg.staff is not None and cfg.staff.roster is not None
+    rows = _rows(cfg.staff.roster)
+    _write_rows(cfg.staff.roster, rows[:-3])  # 3 of 210: under 5 %
+    report = _cycle(ward, LATER)
+    assert report.held == []
+    assert _listed_learners(report) == {r[0].strip() for r in rows[1:-3]}
+
+
+def test_the_staff_share_is_measured_on_the_staff_roster_alone():
+    from datetime import date
+
+    from sync.guard import roster_shrink
+    from sync.model import Branch, Member, Roster, StaffMember
+
+    branches = (Branch("CB01", "Chi bộ 1"),)
+    members = tuple(Member(f"DV{i}", f"Đảng viên {i}", date(1980, 1, 1), "CB01") for i in range(40))
+    staff = tuple(
+        StaffMember(f"NS{i}", f"Cán bộ {i}", date(1990, 1, 1), "Phòng A", "CB01", "Công chức")
+        for i in range(20)
+    )
+    old = Roster(branches, members, staff)
+    # 2 of 20 staff (10 %): over 5 % of the staff, though 2 of the 61 roster entries
+    cut = roster_shrink(old, Roster(branches, members, staff[2:]), max_share=0.05)
+    assert cut is not None and cut.staff
+    assert cut.detail == "cán bộ (Bình dân học vụ số): 20 → 18 (mất 2)"
+    assert (cut.before, cut.after) == (61, 59)
+    assert roster_shrink(old, Roster(branches, members, staff[1:]), max_share=0.05) is None
+    # no staff roster configured any more (an empty file would not load): a config change
+    assert roster_shrink(old, Roster(branches, members), max_share=0.05) is None
+    # members lost alone: the source stays the member roster's
+    lost = roster_shrink(old, Roster(branches, members[:30], staff), max_share=0.05)
+    assert lost is not None and not lost.staff

@@ -170,8 +170,8 @@ def test_report_tab_layout_follows_bieu_mau_03(run):
     numbers = [r[0] for r in rows if r[0] and not str(r[0]).startswith("MT")]
     assert numbers == [
         "I", "II", "II.1", "II.2", "II.3", "III", "III.1", "III.2", "III.3", "III.4",
-        "III.5", "IV", "IV.1", "IV.2", "IV.3", "V", "VI", "VII",
-    ]  # fmt: skip
+        "III.5", "III.6", "IV", "IV.1", "IV.2", "IV.3", "V", "VI", "VII",
+    ]  # fmt: skip  (III.6: "Bình dân học vụ số", tests/test_report_bdhvs.py)
     # the parts no form collects are marked places for staff, never numbers
     texts = [r[1] for r in rows]
     for number in ("II.2", "II.3", "III.1", "IV.1", "IV.2", "IV.3", "V"):
