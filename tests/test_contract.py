@@ -218,8 +218,20 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
         yield GoogleHarness(tmp_path, fake)
 
 
+# the sample ward's sources add these to the seven tabs every ward has
+SAMPLE_EXTRA_TABS = (
+    "Bình dân học vụ số",
+    "Người học Bình dân học vụ số",
+    "Tổ công nghệ số cộng đồng",
+)
+
+
 def _summary_tabs(h: Harness) -> dict[str, list[list[object]]]:
     return {k: v for k, v in h.tabs().items() if k in tab_names(2026)}
+
+
+def _all_tabs(h: Harness) -> dict[str, list[list[object]]]:
+    return {k: v for k, v in h.tabs().items() if k in (*tab_names(2026), *SAMPLE_EXTRA_TABS)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -349,15 +361,18 @@ def test_embedded_and_google_backends_agree(tmp_path: Path):
         fake.grow_grid_on_write = False
         google = GoogleHarness(tmp_path / "google", fake)
         google.cycle(MONDAY)
-        g_tabs, g_mail = _summary_tabs(google), google.messages()
+        g_tabs, g_mail = _all_tabs(google), google.messages()
         assert "Ghi chú của phường" in fake.tab_titles(GoogleHarness.SUMMARY)
         assert fake.values(GoogleHarness.SUMMARY, "Ghi chú của phường") == [
             ["Tab này của phường, không được sửa"]
         ]
-    e_tabs, e_mail = _summary_tabs(embedded), embedded.messages()
+    e_tabs, e_mail = _all_tabs(embedded), embedded.messages()
     e_where, g_where = summary_location(embedded.cfg), summary_location(google.cfg)
     assert e_where != g_where and "" not in (e_where, g_where)
-    for name in tab_names(2026):
+    # every tab, the learners' and the teams' too: the embedded ones are checked against
+    # the generator's truth (tests/test_learning.py, tests/test_support_logs.py)
+    assert sorted(e_tabs) == sorted(g_tabs) == sorted((*tab_names(2026), *SAMPLE_EXTRA_TABS))
+    for name in e_tabs:
         e, g = e_tabs[name], g_tabs[name]
         assert len(e) == len(g), name
         for i, (er, gr) in enumerate(zip(e, g, strict=True)):
