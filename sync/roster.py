@@ -10,13 +10,12 @@ misattribute them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from pathlib import Path
 
 from sync.errors import ConfigError
 from sync.model import Branch, Member, Roster, StaffMember
 from sync.ports import Probe, SourceError
-from sync.roster_columns import RosterTable, _columns, _parse_birth
+from sync.roster_columns import RosterTable, birth_of, coded_rows
 from sync.sources.files import read_table
 from sync.sources.probe import probe_files
 from sync.text import clean_spaces, fold
@@ -93,32 +92,16 @@ def roster_from_tables(
 
 
 def _load_branches(table: RosterTable, problems: list[str]) -> list[Branch]:
-    label, headers, rows = table
-    cols, col_problems = _columns(label, headers, BRANCH_COLUMNS, _REQUIRED_BRANCH)
-    problems += col_problems
-    if col_problems:
-        return []
-
-    def cell(row: Sequence[str], key: str) -> str:
-        i = cols.get(key)
-        return clean_spaces(row[i]) if i is not None and i < len(row) else ""
-
+    label = table.label
+    _, rows = coded_rows(
+        table, BRANCH_COLUMNS, _REQUIRED_BRANCH, problems,
+        missing="mã hoặc tên chi bộ", code_name="mã chi bộ",
+    )  # fmt: skip
     out: list[Branch] = []
-    codes: dict[str, int] = {}
     names: dict[str, tuple[int, str]] = {}  # folded name/alias -> (line, code)
-    for n, row in enumerate(rows, start=2):
-        if not any(c.strip() for c in row):
-            continue
-        where = f"{label}: dòng {n}"
-        code, name = cell(row, "code"), cell(row, "name")
-        if not code or not name:
-            problems.append(f"{where}: thiếu mã hoặc tên chi bộ")
-            continue
-        if code in codes:
-            problems.append(f"{where}: mã chi bộ '{code}' trùng với dòng {codes[code]}")
-            continue
-        codes[code] = n
-        aliases = tuple(a for a in (clean_spaces(x) for x in cell(row, "aliases").split(";")) if a)
+    for r in rows:
+        where, n, code, name, cell = r
+        aliases = tuple(a for a in (clean_spaces(x) for x in cell("aliases").split(";")) if a)
         for written in (name, *aliases):
             key = fold(written)
             if key in names and names[key][1] != code:
@@ -128,7 +111,7 @@ def _load_branches(table: RosterTable, problems: list[str]) -> list[Branch]:
                 )
             names.setdefault(key, (n, code))
         for key in ("secretary_email", "supervisor_email"):
-            email = cell(row, key)
+            email = cell(key)
             if email and not _EMAIL.match(email):
                 problems.append(f"{where}: địa chỉ email '{email}' không hợp lệ")
         out.append(
@@ -136,10 +119,10 @@ def _load_branches(table: RosterTable, problems: list[str]) -> list[Branch]:
                 code=code,
                 name=name,
                 aliases=aliases,
-                secretary_name=cell(row, "secretary_name"),
-                secretary_email=cell(row, "secretary_email"),
-                supervisor_name=cell(row, "supervisor_name"),
-                supervisor_email=cell(row, "supervisor_email"),
+                secretary_name=cell("secretary_name"),
+                secretary_email=cell("secretary_email"),
+                supervisor_name=cell("supervisor_name"),
+                supervisor_email=cell("supervisor_email"),
             )
         )
     if not out and not problems:
@@ -148,51 +131,30 @@ def _load_branches(table: RosterTable, problems: list[str]) -> list[Branch]:
 
 
 def _load_members(table: RosterTable, branch_codes: set[str], problems: list[str]) -> list[Member]:
-    label, headers, rows = table
-    cols, col_problems = _columns(label, headers, MEMBER_COLUMNS, _REQUIRED_MEMBER)
-    problems += col_problems
-    if col_problems:
-        return []
-
-    def cell(row: Sequence[str], key: str) -> str:
-        i = cols.get(key)
-        return clean_spaces(row[i]) if i is not None and i < len(row) else ""
-
+    cols, rows = coded_rows(
+        table, MEMBER_COLUMNS, _REQUIRED_MEMBER, problems,
+        missing="mã hoặc họ tên đảng viên", code_name="mã đảng viên",
+    )  # fmt: skip
     out: list[Member] = []
-    codes: dict[str, int] = {}
-    for n, row in enumerate(rows, start=2):
-        if not any(c.strip() for c in row):
-            continue
-        where = f"{label}: dòng {n}"
-        code, name = cell(row, "code"), cell(row, "name")
-        if not code or not name:
-            problems.append(f"{where}: thiếu mã hoặc họ tên đảng viên")
-            continue
-        if code in codes:
-            problems.append(f"{where}: mã đảng viên '{code}' trùng với dòng {codes[code]}")
-            continue
-        codes[code] = n
-        birth = _parse_birth(cell(row, "birth_date"))
-        if birth is None:
-            problems.append(
-                f"{where}: ngày sinh '{cell(row, 'birth_date')}' không đọc được (dạng dd/mm/yyyy)"
-            )
-        branch_code = cell(row, "branch_code")
+    for r in rows:
+        where, _, code, name, cell = r
+        birth = birth_of(r, problems)
+        branch_code = cell("branch_code")
         if branch_code not in branch_codes:
             problems.append(f"{where}: mã chi bộ '{branch_code}' không có trong danh sách chi bộ")
-        exempt_text = fold(cell(row, "exempt"))
+        exempt_text = fold(cell("exempt"))
         if exempt_text not in _YES | _NO:
             problems.append(
                 f"{where}: cột 'Miễn sinh hoạt' phải là 'Có' hoặc 'Không' "
-                f"(đang là '{cell(row, 'exempt')}')"
+                f"(đang là '{cell('exempt')}')"
             )
         civil: bool | None = None  # no column: the roster does not say
         if "civil_servant" in cols:
-            civil_text = fold(cell(row, "civil_servant"))
+            civil_text = fold(cell("civil_servant"))
             if civil_text not in _YES | _NO:
                 problems.append(
                     f"{where}: cột 'Cán bộ, công chức, viên chức' phải là 'Có' hoặc 'Không' "
-                    f"(đang là '{cell(row, 'civil_servant')}')"
+                    f"(đang là '{cell('civil_servant')}')"
                 )
             civil = civil_text in _YES
         out.append(

@@ -5,11 +5,11 @@ Shared by ``sync.roster`` and ``sync.staff``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sync.text import normalize_title
+from sync.text import clean_spaces, normalize_title
 
 
 class RosterTable(NamedTuple):
@@ -54,3 +54,63 @@ def _parse_birth(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+class Row(NamedTuple):
+    """One usable row of a roster table: where it is, its code and name, its cells."""
+
+    where: str  # "<label>: dòng N"
+    line: int
+    code: str
+    name: str
+    cell: Callable[[str], str]  # canonical column -> cleaned text ("" when absent)
+
+
+def coded_rows(
+    table: RosterTable,
+    spec: dict[str, tuple[str, ...]],
+    required: Sequence[str],
+    problems: list[str],
+    *,
+    missing: str,
+    code_name: str,
+) -> tuple[dict[str, int], list[Row]]:
+    """The table's columns and its rows with a code and a name, each code once. Blank rows
+    are skipped; a missing column, code or name and a repeated code are problems, worded
+    with ``missing`` ("mã hoặc tên chi bộ") and ``code_name`` ("mã chi bộ")."""
+    label, headers, rows = table
+    cols, col_problems = _columns(label, headers, spec, required)
+    problems += col_problems
+    if col_problems:
+        return cols, []
+    out: list[Row] = []
+    codes: dict[str, int] = {}
+    for n, row in enumerate(rows, start=2):
+        if not any(c.strip() for c in row):
+            continue
+
+        def cell(key: str, row: Sequence[str] = row) -> str:
+            i = cols.get(key)
+            return clean_spaces(row[i]) if i is not None and i < len(row) else ""
+
+        where = f"{label}: dòng {n}"
+        code, name = cell("code"), cell("name")
+        if not code or not name:
+            problems.append(f"{where}: thiếu {missing}")
+            continue
+        if code in codes:
+            problems.append(f"{where}: {code_name} '{code}' trùng với dòng {codes[code]}")
+            continue
+        codes[code] = n
+        out.append(Row(where, n, code, name, cell))
+    return cols, out
+
+
+def birth_of(r: Row, problems: list[str]) -> date | None:
+    """The row's birth date; a problem when it cannot be read."""
+    birth = _parse_birth(r.cell("birth_date"))
+    if birth is None:
+        problems.append(
+            f"{r.where}: ngày sinh '{r.cell('birth_date')}' không đọc được (dạng dd/mm/yyyy)"
+        )
+    return birth

@@ -19,8 +19,8 @@ from datetime import date
 from sync.learning_config import STAFF_GROUPS
 from sync.matching import MatchStatus
 from sync.model import DataProblem, Member, Roster, StaffMember
-from sync.roster_columns import RosterTable, _columns, _parse_birth
-from sync.text import clean_spaces, fold
+from sync.roster_columns import RosterTable, birth_of, coded_rows
+from sync.text import fold
 
 # canonical column -> accepted header titles (compared with normalize_title)
 STAFF_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -43,50 +43,30 @@ def load_staff(
     problems: list[str],
 ) -> list[StaffMember]:
     """The staff roster's rows; every problem appended to ``problems`` (label, row, what)."""
-    label, headers, rows = table
-    cols, col_problems = _columns(label, headers, STAFF_COLUMNS, _REQUIRED)
-    problems += col_problems
-    if col_problems:
-        return []
-
-    def cell(row: Sequence[str], key: str) -> str:
-        i = cols.get(key)
-        return clean_spaces(row[i]) if i is not None and i < len(row) else ""
-
+    label = table.label
+    _, rows = coded_rows(
+        table, STAFF_COLUMNS, _REQUIRED, problems,
+        missing="mã cán bộ hoặc họ tên", code_name="mã cán bộ",
+    )  # fmt: skip
     by_member = {m.code: m for m in members}
     out: list[StaffMember] = []
-    codes: dict[str, int] = {}
     member_rows: dict[str, int] = {}
-    for n, row in enumerate(rows, start=2):
-        if not any(c.strip() for c in row):
-            continue
-        where = f"{label}: dòng {n}"
-        code, name = cell(row, "code"), cell(row, "name")
-        if not code or not name:
-            problems.append(f"{where}: thiếu mã cán bộ hoặc họ tên")
-            continue
-        if code in codes:
-            problems.append(f"{where}: mã cán bộ '{code}' trùng với dòng {codes[code]}")
-            continue
-        codes[code] = n
-        birth = _parse_birth(cell(row, "birth_date"))
-        if birth is None:
-            problems.append(
-                f"{where}: ngày sinh '{cell(row, 'birth_date')}' không đọc được (dạng dd/mm/yyyy)"
-            )
-        unit = cell(row, "unit")
+    for r in rows:
+        where, n, code, name, cell = r
+        birth = birth_of(r, problems)
+        unit = cell("unit")
         if not unit:
             problems.append(f"{where}: thiếu đơn vị (phòng, ban, trung tâm)")
-        branch_code = cell(row, "branch_code")
+        branch_code = cell("branch_code")
         if branch_code not in branch_codes:
             problems.append(f"{where}: mã chi bộ '{branch_code}' không có trong danh sách chi bộ")
-        group = _GROUPS.get(fold(cell(row, "group")))
+        group = _GROUPS.get(fold(cell("group")))
         if group is None:
             problems.append(
-                f"{where}: cột 'Nhóm' là '{cell(row, 'group')}'; chấp nhận: "
+                f"{where}: cột 'Nhóm' là '{cell('group')}'; chấp nhận: "
                 + ", ".join(f"'{g}'" for g in STAFF_GROUPS)
             )
-        member_code = cell(row, "member_code")
+        member_code = cell("member_code")
         # a code the member roster lacks is a "Lỗi dữ liệu" row (``staff_problems``), not a
         # roster error: a truncated member file must reach the shrink guard, not stop here
         if member_code and member_code in by_member:
