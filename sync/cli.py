@@ -503,7 +503,7 @@ def report_path(cfg: WardConfig, branch_code: str | None) -> Path:
 
 def _cmd_report(inputs: Inputs, now: datetime, branch_code: str | None, out: Path | None) -> int:
     from sync.outputs.report_docx import write_report_docx
-    from sync.report import build_report
+    from sync.report import build_report, form_a_choices
 
     cfg = inputs.cfg
     roster = inputs.roster
@@ -535,6 +535,7 @@ def _cmd_report(inputs: Inputs, now: datetime, branch_code: str | None, out: Pat
         branch_code=branch_code,
         learning=ev.learning,
         support=report.support,  # the ward's only: build_report leaves it out of a branch's
+        choices=form_a_choices(cfg, inputs.mappings),
     )
     path = out or report_path(cfg, branch_code)
     try:

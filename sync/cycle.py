@@ -319,7 +319,7 @@ def run_cycle(
             list(evaluation.problems) + unaddressable_problems(unaddressed, roster) + team_problems
         )
         # the tables and the year-end report are built on the full path only
-        from sync.report import build_report
+        from sync.report import build_report, form_a_choices
         from sync.tables import build_tables
 
         report.support = _support_summary(inputs, evaluation, read.teams)
@@ -334,6 +334,7 @@ def run_cycle(
             now,
             learning=evaluation.learning,
             support=report.support,
+            choices=form_a_choices(cfg, inputs.mappings),
         )
         report.tables = build_tables(
             cfg,

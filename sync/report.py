@@ -18,6 +18,7 @@ from scoring.learning import LearningProgress, count_learners, group_counts
 from scoring.rubric import Rubric
 from scoring.support import SUPPORT_KINDS, SupportSummary
 from sync.config import WardConfig, concrete_milestones
+from sync.mapping import FormMapping
 from sync.model import (
     BranchReport,
     BranchStatus,
@@ -29,6 +30,7 @@ from sync.model import (
     Report,
     ReportSection,
     Roster,
+    SourceKind,
     TargetLine,
 )
 from sync.text import fold
@@ -38,14 +40,31 @@ STAFF_MARKER = "Phần này do cán bộ tự viết"
 STAFF_REASON = "các biểu mẫu không thu thập nội dung này"
 STAFF_NOTE = f"{STAFF_MARKER}: {STAFF_REASON}"
 
-SESSION_FORMS = ("Trực tiếp", "Trực tuyến", "Kết hợp trực tiếp và trực tuyến")
-CONTENTS = (
-    "Nâng cao nhận thức về chuyển đổi số (mục 3.1)",
-    "Hướng dẫn, tập huấn kỹ năng số cơ bản (mục 3.2)",
-    "Ứng dụng kỹ năng số trong công việc, cuộc sống (mục 3.3)",
-    'Phần việc "Chi bộ tiên phong chuyển đổi số" (mục 3.4)',
-    'Đăng ký phần việc "Cán bộ số, đảng viên số tiêu biểu" (mục 3.5)',
-)
+
+
+@dataclass(frozen=True)
+class FormAChoices:
+    """The statistics form's answer texts the report counts by (the mapping's choices: a
+    ward whose form words them otherwise changes its mapping, not this code)."""
+
+    session_forms: tuple[str, ...] = ()
+    contents: tuple[str, ...] = ()
+
+
+def form_a_choices(cfg: WardConfig, mappings: Mapping[str, FormMapping]) -> FormAChoices:
+    """From the first statistics-form source's mapping (none configured: empty, and the
+    report counts what the answers hold)."""
+    for s in cfg.sources:
+        if s.kind is SourceKind.BRANCH_STATS and s.id in mappings:
+            mapping = mappings[s.id]
+            forms, contents = mapping.field_map("session_form"), mapping.field_map("contents")
+            return FormAChoices(
+                tuple(forms.choices) if forms is not None else (),
+                tuple(contents.choices) if contents is not None else (),
+            )
+    return FormAChoices()
+
+
 PROGRESS_IN_PROGRESS = "Đang thực hiện"
 PROGRESS_NOT_STARTED = "Chưa triển khai"
 
@@ -223,6 +242,7 @@ def build_report(
     branch_code: str | None = None,
     learning: LearningProgress | None = None,
     support: SupportSummary | None = None,
+    choices: FormAChoices | None = None,
 ) -> Report:
     """The ward's report, or with ``branch_code`` the same report for one branch from its
     own data (its statuses, members and targets measured on its own members).
@@ -230,7 +250,9 @@ def build_report(
     ``learning`` ("Bình dân học vụ số", None: no platform export read) and ``support`` (the
     community digital technology teams' logs of ``cfg.ward.year``, None: none read) add
     section III.6; a branch's report counts its own units' learners and leaves the teams
-    out (they are the ward's, not a branch's)."""
+    out (they are the ward's, not a branch's). ``choices``: the statistics form's session
+    forms and contents to count by (``form_a_choices``); without them, those the answers
+    hold."""
     local = now.astimezone(cfg.tz)
     today = local.date()
     if branch_code is not None:
@@ -306,7 +328,9 @@ def build_report(
     sections.append(_staff("II.3", "Động viên, biểu dương, khen thưởng trong quá trình thực hiện"))
     sections.append(ReportSection("III", "Kết quả đạt được", level=1))
     sections.append(_staff("III.1", "Công tác tuyên truyền, vận động"))
-    sections.append(_sessions_section(statuses, sessions, figures, n_branches))
+    sections.append(
+        _sessions_section(statuses, sessions, figures, n_branches, choices or FormAChoices())
+    )
     sections.append(_tasks_section(statuses, figures, n_branches))
     sections.append(_members_section(rubric, figures, eligible))
     sections.append(
@@ -362,13 +386,19 @@ def _sessions_section(
     sessions: Sequence[Session],
     figures: Mapping[str, BranchFigures],
     n_branches: int,
+    choices: FormAChoices,
 ) -> ReportSection:
     held = sum(1 for f in figures.values() if f.sessions)
+    # every choice of the form, even one nobody chose; then any other the answers hold
+    forms = choices.session_forms or tuple(dict.fromkeys(s.form for s in sessions if s.form))
+    contents = choices.contents or tuple(
+        dict.fromkeys(c for f in figures.values() for c in f.contents)
+    )
     # participation: what the branches reported of their latest session, over the members
     # who had to attend (exempt excluded), ward-wide
     participants = sum(s.participants or 0 for s in statuses)
     required = sum(s.eligible_members for s in statuses)
-    by_form = {form: 0 for form in SESSION_FORMS}
+    by_form = {form: 0 for form in forms}
     unknown_form = 0
     for s in sessions:
         if s.form in by_form:
@@ -402,7 +432,7 @@ def _sessions_section(
                 "buổi",
             )
         )
-    for i, content in enumerate(CONTENTS, start=1):
+    for i, content in enumerate(contents, start=1):
         n = sum(1 for f in figures.values() if content in f.contents)
         figs.append(Figure(f"content_{i}", f"Nội dung: {content}", n, held, "chi bộ"))
     figs.append(

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
 from sync.cycle import run_cycle
-from sync.report import build_report
+from sync.report import build_report, form_a_choices
 from sync.sample_ward import generate
 from sync.state import StateStore
 
@@ -301,5 +301,6 @@ def test_without_either_source_there_is_no_part_iii_6(run):
     quoted = build_report(
         cfg, inputs.rubric, inputs.roster, ev.statuses, ev.members, ev.kpis, ev.history, NOW,
         learning=ev.learning, support=report.support,
+        choices=form_a_choices(cfg, inputs.mappings),
     )  # fmt: skip
     assert quoted == report.ward_report

@@ -424,3 +424,23 @@ def test_a_large_report_is_rendered_in_a_child_process(run, tmp_path):
     (tmp_path / "tep").write_text("x", encoding="utf-8")
     with pytest.raises(ReportWriteError, match="không ghi được"):
         ReportFile(tmp_path / "tep" / "a.docx", in_process_max_quotes=0).write_report(ward)
+
+
+def test_sessions_are_counted_by_the_mappings_choices(run):
+    from sync.mapping import load_mapping
+    from sync.report import FormAChoices, build_report, form_a_choices
+
+    cfg, cycle_report, _, _ = run
+    mapping = load_mapping(ROOT / "mappings" / "branch_stats.yaml")
+    choices = form_a_choices(cfg, {"thong_ke": mapping})
+    assert choices.session_forms == FORMS and choices.contents == CONTENTS
+    # a choice nobody picked is still a row (0 sessions): the form's words, not the answers'
+    extra = FormAChoices((*FORMS, "Trực tuyến qua Zalo"), CONTENTS)
+    ev = cycle_report.evaluation
+    inputs = load_inputs(cfg)
+    report = build_report(
+        cfg, inputs.rubric, inputs.roster, ev.statuses, ev.members, ev.kpis, ev.history, NOW,
+        choices=extra,
+    )  # fmt: skip
+    figures = {f.label: f.count for s in report.sections for f in s.figures}
+    assert figures["Buổi sinh hoạt hình thức trực tuyến qua zalo"] == 0
