@@ -8,12 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sync.errors import ConfigError, describe_validation_error
 from sync.model import BRANCH_COUNT_KEYS
-from sync.yamlload import SAFE_LOADER
+from sync.yamlload import load_yaml
 
 
 class _Strict(BaseModel):
@@ -230,12 +229,7 @@ class Rubric(_Strict):
 
 def load_rubric(path: Path) -> Rubric:
     """Read and validate a rubric file; ConfigError names the file and the field."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except FileNotFoundError as e:
-        raise ConfigError([f"{path}: không tìm thấy tệp tiêu chí chấm điểm"]) from e
-    except yaml.YAMLError as e:
-        raise ConfigError([f"{path}: lỗi cú pháp YAML: {e}"]) from e
+    data = load_yaml(path, "tệp tiêu chí chấm điểm")
     try:
         return Rubric.model_validate(data or {})
     except ValidationError as e:

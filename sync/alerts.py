@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Protocol
@@ -142,9 +142,13 @@ def plan_notices(
     statuses: Sequence[Track],
     ledger: Mapping[str, LedgerEntry],
     now: datetime,
+    *,
+    limit: bool = True,
 ) -> AlertPlan:
     """The branch notices (reminders, overdue notices, escalations) due at ``now``. When
-    the weekly digest is due too, one message of today's sending limit is kept for it."""
+    the weekly digest is due too, one message of today's sending limit is kept for it.
+    ``limit=False``: every due notice in ``due`` (the cycle bundles them into letters and
+    applies the daily limit to the letters: ``sync.letters``)."""
     if now.tzinfo is None:
         raise ValueError("plan_alerts: 'now' must be timezone-aware")
     local_now = now.astimezone(cfg.tz)
@@ -153,6 +157,7 @@ def plan_notices(
     milestones = {m.id: m for m in concrete}
     order = {m.id: i for i, m in enumerate(concrete)}
     branches = {b.code: b for b in roster.branches}
+    notified = _NoticeIndex(ledger)
 
     keyed: list[tuple[tuple[object, ...], Alert]] = []
     # The ward's own milestones depend on the config and the day only: planned here, so an
@@ -160,7 +165,9 @@ def plan_notices(
     for ms in ward_milestone_statuses(concrete, today=today, due_soon_days=0):
         if ms.state not in _OPEN_STATES:
             continue
-        alert = _ward_alert(cfg, ms, milestones[ms.milestone_id], today, local_now, ledger)
+        alert = _ward_alert(
+            cfg, ms, milestones[ms.milestone_id], today, local_now, ledger, notified
+        )
         if alert is not None:
             key = ((), order[ms.milestone_id], ms.milestone_id, _KIND_ORDER[alert.kind])
             keyed.append((key, alert))
@@ -172,7 +179,7 @@ def plan_notices(
             if ms.state not in _OPEN_STATES:
                 continue
             milestone = milestones.get(ms.milestone_id)
-            alert = _branch_alert(cfg, branch, ms, milestone, today, local_now, ledger)
+            alert = _branch_alert(cfg, branch, ms, milestone, today, local_now, ledger, notified)
             if alert is None:
                 continue
             key = (
@@ -184,6 +191,8 @@ def plan_notices(
             keyed.append((key, alert))
     keyed.sort(key=lambda ka: ka[0])
     due, waiting, unaddressable = _classify(cfg, [a for _, a in keyed], local_now)
+    if not limit:
+        return AlertPlan(tuple(due), tuple(waiting), tuple(unaddressable))
     reserve = 1 if digest_would_go(cfg, statuses, ledger, now) else 0
     due, queued = _within_daily_limit(cfg, due, ledger, today, reserve=reserve)
     return AlertPlan(tuple(due), tuple(waiting), tuple(unaddressable), tuple(queued))
@@ -269,15 +278,16 @@ _LIMIT_PRIORITY = {
 
 
 def sent_on(ledger: Mapping[str, LedgerEntry], day: date, tz: tzinfo) -> int:
-    """Messages handed to the mail transport on a local day (sent, or possibly sent)."""
-    n = 0
+    """Messages handed to the mail transport on a local day (sent, or possibly sent): a
+    letter that carried several alerts is one message."""
+    messages: set[str] = set()
     for e in ledger.values():
         if e.status == "failed":
             continue
         at = e.sent_at or e.intent_at
         if at is not None and at.astimezone(tz).date() == day:
-            n += 1
-    return n
+            messages.add(e.message_key or e.alert_id)
+    return len(messages)
 
 
 def _within_daily_limit(
@@ -318,9 +328,21 @@ class _Timing:
     days_before: int | None
 
 
-def _timing(cfg: WardConfig, due: date, today: date, *, escalate: bool) -> _Timing | None:
+def _timing(
+    cfg: WardConfig,
+    due: date,
+    today: date,
+    *,
+    escalate: bool,
+    notified: Callable[[], bool] = lambda: True,
+) -> _Timing | None:
     """The reminder or overdue notice due on ``today`` for a milestone due on ``due``, or
-    None. ``escalate``: overdue notices turn into escalations after escalate_after_days."""
+    None. ``escalate``: overdue notices turn into escalations after escalate_after_days.
+
+    Past the cadence's last notice nothing more is sent, unless the item never had an
+    overdue notice at all (``notified()`` False: the daemon started, or the branch was
+    added, after the cadence ran out): then it gets the last one, once. Missed notices are
+    never sent in a burst, and "overdue" never goes with "no notice ever"."""
     policy = cfg.alerts
     if today <= due:
         reached = [o for o in policy.reminder_days_before if due - timedelta(days=o) <= today]
@@ -333,15 +355,18 @@ def _timing(cfg: WardConfig, due: date, today: date, *, escalate: bool) -> _Timi
     days_overdue = (today - due).days
     every = policy.overdue_every_days
     n = 1 + (days_overdue - 1) // every
+    reached_on = due + timedelta(days=1 + (n - 1) * every)
     if n > policy.overdue_max:
-        return None
-    nominal_day = 1 + (n - 1) * every
+        if notified():
+            return None
+        # the catch-up notice: the last of the cadence, as urgent as the item's age
+        n, reached_on = policy.overdue_max, today
     kind = (
         AlertKind.ESCALATION
-        if escalate and nominal_day >= policy.escalate_after_days
+        if escalate and (reached_on - due).days >= policy.escalate_after_days
         else AlertKind.OVERDUE
     )
-    return _Timing(kind, str(n), due + timedelta(days=nominal_day), n, None)
+    return _Timing(kind, str(n), reached_on, n, None)
 
 
 def _milestone_context(
@@ -381,11 +406,18 @@ def _branch_alert(
     today: date,
     local_now: datetime,
     ledger: Mapping[str, LedgerEntry] | None = None,
+    notified: Callable[[str, str], bool] = lambda milestone_id, code: True,
 ) -> Alert | None:
     # a community digital technology team ("team:T01", scope: team; sync/support.py): its
     # leader is addressed like a secretary, never escalated (no supervisor to copy)
     team = branch.code.startswith("team:")
-    timing = _timing(cfg, ms.due, today, escalate=not team)
+    timing = _timing(
+        cfg,
+        ms.due,
+        today,
+        escalate=not team,
+        notified=lambda: notified(ms.milestone_id, branch.code),
+    )
     if timing is None:
         return None
     kind = timing.kind
@@ -431,10 +463,17 @@ def _ward_alert(
     today: date,
     local_now: datetime,
     ledger: Mapping[str, LedgerEntry] | None = None,
+    notified: Callable[[str, str], bool] = lambda milestone_id, code: True,
 ) -> Alert | None:
     """A reminder / overdue notice of the ward's own milestone, to the ward staff only (a
     branch secretary never hears of it). Never escalated: there is nobody above to copy."""
-    timing = _timing(cfg, ms.due, today, escalate=False)
+    timing = _timing(
+        cfg,
+        ms.due,
+        today,
+        escalate=False,
+        notified=lambda: notified(ms.milestone_id, WARD_ALERT_SCOPE),
+    )
     if timing is None:
         return None
     alert_id = f"{ms.milestone_id}:{WARD_ALERT_SCOPE}:{timing.kind.value}:{timing.occurrence}"
@@ -645,6 +684,34 @@ _URGENCY = {AlertKind.REMINDER.value: 0, AlertKind.OVERDUE.value: 1, AlertKind.E
 # ---------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------
+
+
+class _NoticeIndex:
+    """Whether an item (milestone, branch code or "ward") ever had an overdue notice or an
+    escalation that went out or may have. Built on first use: only an item past its
+    cadence asks, and most cycles have none."""
+
+    def __init__(self, ledger: Mapping[str, LedgerEntry]) -> None:
+        self._ledger = ledger
+        self._items: set[tuple[str, str]] | None = None
+
+    def __call__(self, milestone_id: str, code: str) -> bool:
+        if self._items is None:
+            self._items = {
+                (e.milestone_id, e.branch_code or _ward_code(e.alert_id))
+                for e in self._ledger.values()
+                if e.kind in _OVERDUE_KINDS and e.status in BLOCKING_STATUSES
+            }
+        return (milestone_id, code) in self._items
+
+
+_OVERDUE_KINDS = frozenset({AlertKind.OVERDUE.value, AlertKind.ESCALATION.value})
+
+
+def _ward_code(alert_id: str) -> str:
+    # a ward milestone's entry has no branch code; its id says "…:ward:overdue:n"
+    parts = alert_id.rsplit(":", 3)
+    return parts[1] if len(parts) == 4 else ""
 
 
 def _blocked(alert_id: str, ledger: Mapping[str, LedgerEntry]) -> bool:

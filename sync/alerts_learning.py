@@ -101,9 +101,12 @@ def plan_learning(
     progress: LearningProgress | None,
     ledger: Mapping[str, LedgerEntry],
     now: datetime,
+    *,
+    limit: bool = True,
 ) -> AlertPlan:
     """The follow-ups due at ``now`` (tz-aware): one per branch with learners who have not
-    passed (its own learners only), then the ward staff's summary."""
+    passed (its own learners only), then the ward staff's summary. ``limit=False``: no
+    daily limit applied (the cycle bundles the branches' follow-ups into their letters)."""
     if now.tzinfo is None:
         raise ValueError("plan_learning: 'now' must be timezone-aware")
     if progress is None:
@@ -203,5 +206,7 @@ def plan_learning(
             )
         )
     due, waiting, unaddressable = _classify(cfg, alerts, local_now)
+    if not limit:
+        return AlertPlan(tuple(due), tuple(waiting), tuple(unaddressable))
     due, queued = _within_daily_limit(cfg, due, ledger, today)
     return AlertPlan(tuple(due), tuple(waiting), tuple(unaddressable), tuple(queued))

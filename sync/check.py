@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sync.alerts import fmt_date
 from sync.backend import google_apis, load_inputs, make_backend
-from sync.config import WardConfig, concrete_milestones, load_config
+from sync.config import WardConfig, concrete_milestones, load_config, templates_problem
 from sync.errors import ConfigError
 from sync.evaluation import Inputs, without_repeats
 from sync.model import AlertKind, SourceKind
@@ -40,17 +40,18 @@ def check(config_path: Path, now: datetime, *, apis: GoogleApis | None = None) -
         try:
             apis = google_apis(cfg)
         except ConfigError as e:
-            return [Finding("error", p) for p in e.problems] + _check_mail(cfg)
+            return [Finding("error", p) for p in e.problems] + _check_mail(cfg) + _check_files(cfg)
     try:
         inputs = load_inputs(cfg, apis=apis)
     except ConfigError as e:
         findings += [Finding("error", p) for p in e.problems]
         # without a valid roster nothing can be matched, but the files can still be read
-        return findings + _check_source_files(cfg) + _check_mail(cfg)
+        return findings + _check_source_files(cfg) + _check_mail(cfg) + _check_files(cfg)
     findings += _check_cross_references(inputs, now)
     findings += _check_sources(inputs, now, apis)
     findings += _check_destination(cfg, apis)
     findings += _check_mail(cfg)
+    findings += _check_files(cfg)
     return findings
 
 
@@ -263,7 +264,10 @@ def _check_source_files(cfg: WardConfig) -> list[Finding]:
 def _check_mail(cfg: WardConfig) -> list[Finding]:
     out: list[Finding] = []
     templates = cfg.mail.templates
-    for kind in AlertKind:
+    missing_folder = templates_problem(cfg)
+    if missing_folder:  # one line for the folder, not one per template
+        out.append(Finding("error", missing_folder))
+    for kind in AlertKind if not missing_folder else ():
         path = Path(templates) / f"{kind.value}.j2"
         if not path.exists():
             out.append(Finding("error", f"mail.templates: thiếu mẫu thư {path}"))
@@ -283,3 +287,71 @@ def _check_mail(cfg: WardConfig) -> list[Finding]:
     if cfg.alerts.digest_weekday is not None and not cfg.mail.ward_staff:
         out.append(Finding("warning", "mail.ward_staff: chưa có email nhận bản tổng hợp hằng tuần"))
     return out
+
+
+def _check_files(cfg: WardConfig) -> list[Finding]:
+    """What the cycle writes must be writable, and the state file readable (read-only
+    probes: check creates nothing)."""
+    workbook = cfg.destination.path if cfg.destination.kind == "xlsx" else None
+    outbox = cfg.mail.outbox_dir if cfg.mail.transport == "outbox" else None
+    targets: list[tuple[str, Path | None, bool]] = [
+        ("state.path", cfg.state.path, False),
+        ("destination.path", workbook, False),
+        ("mail.outbox_dir", outbox, True),
+        ("report.path", cfg.report.path, False),
+    ]
+    out = [
+        Finding("error", problem)
+        for field, path, folder in targets
+        if path is not None and (problem := _unwritable(field, path, folder=folder))
+    ]
+    if not any(f.message.startswith("state.path") for f in out):
+        problem = _damaged_state(cfg.state.path)
+        if problem:
+            out.append(Finding("error", problem))
+    return out
+
+
+def _unwritable(field: str, path: Path, *, folder: bool) -> str | None:
+    """Why ``path`` (a file, or a folder with ``folder``) could not be written, or None."""
+    fix = f"hãy sửa {field} trong tệp cấu hình"
+    if folder and path.exists() and not path.is_dir():
+        return f"{field}: {path} là một tệp, không phải thư mục; {fix}"
+    if not folder and path.is_dir():
+        return f"{field}: {path} là một thư mục, không phải tệp; {fix} thành đường dẫn một tệp"
+    # a file is replaced through a temporary file beside it: its folder must be writable;
+    # missing folders are created on the first write, in the nearest one that exists
+    where = path if folder else path.parent
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    if not where.is_dir():
+        return f"{field}: không tạo được {path} vì {where} là một tệp, không phải thư mục; {fix}"
+    if not os.access(where, os.W_OK | os.X_OK):
+        return (
+            f"{field}: không có quyền ghi vào thư mục {where} (cần để ghi {path}); hãy cấp quyền "
+            f"ghi cho tài khoản chạy chương trình, hoặc {fix.removeprefix('hãy ')}"
+        )
+    return None
+
+
+def _damaged_state(path: Path) -> str | None:
+    """A state file that exists but is not a readable SQLite database (read-only probe)."""
+    import sqlite3
+
+    from sync.state import corrupt_message, is_corrupt
+
+    if not path.is_file():
+        return None  # the first cycle creates it
+    try:
+        db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+        try:
+            verdict = db.execute("PRAGMA quick_check(1)").fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as e:
+        if is_corrupt(e):
+            return corrupt_message(path)
+        return f"state.path: không đọc được tệp trạng thái {path} ({e}); hãy kiểm tra quyền đọc tệp"
+    if verdict is None or verdict[0] != "ok":
+        return corrupt_message(path)
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sqlite3
 import sys
 import time
 import unicodedata
@@ -14,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from sync.config import WardConfig, load_config
+from sync.config import WardConfig, load_config, templates_problem
 from sync.errors import ConfigError, ServiceError
 
 # Everything else is imported where it is used: an idle cycle of the service should not pay
@@ -60,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
         "mặc định: đồng hồ máy",
     )
     common.add_argument("-v", "--verbose", action="store_true", help="ghi nhật ký chi tiết")
+    common.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="nhật ký (stderr): text, mỗi sự kiện một dòng (dưới systemd không kèm giờ: "
+        "journald đã ghi), hoặc json, mỗi dòng một đối tượng JSON (mặc định: text)",
+    )
 
     p = argparse.ArgumentParser(
         prog="kns",
@@ -82,7 +90,17 @@ def _parser() -> argparse.ArgumentParser:
         "('roster' cho danh sách chi bộ, đảng viên); dùng được nhiều lần",
     )
     sub.add_parser("check", parents=[common], help="kiểm tra cấu hình, ánh xạ, danh sách")
-    sub.add_parser("status", parents=[common], help="bảng tình trạng các chi bộ")
+    status = sub.add_parser(
+        "status",
+        parents=[common],
+        help="chu kỳ gần nhất, những gì đang chờ, và bảng tình trạng các chi bộ",
+    )
+    status.add_argument(
+        "--check",
+        action="store_true",
+        help="chỉ in một dòng cho giám sát; mã thoát 0: bình thường, 1: chu kỳ gần nhất "
+        "lỗi (hoặc chưa có chu kỳ nào), 2: quá hai chu kỳ không có chu kỳ thành công",
+    )
     sub.add_parser("preview-mail", parents=[common], help="xem trước các thư đến hạn (không gửi)")
     rep = sub.add_parser(
         "report",
@@ -95,6 +113,15 @@ def _parser() -> argparse.ArgumentParser:
         help="báo cáo của một chi bộ, từ số liệu của chính chi bộ đó (mặc định: của Đảng bộ)",
     )
     rep.add_argument("--out", type=Path, help="đường dẫn tệp .docx (mặc định: cạnh bảng tổng hợp)")
+    qr = sub.add_parser(
+        "qr",
+        parents=[common],
+        help="mã QR biểu mẫu của từng chi bộ (PNG, SVG) và trang in ma-qr.html",
+    )
+    qr.add_argument(
+        "--out", type=Path, help="thư mục ghi (mặc định: thư mục ma-qr cạnh bảng tổng hợp)"
+    )
+    qr.add_argument("--branch", metavar="MÃ_CHI_BỘ", help="chỉ một chi bộ (mặc định: mọi chi bộ)")
     auth = sub.add_parser("auth", help="đăng nhập tài khoản Google (OAuth)")
     auth_sub = auth.add_subparsers(dest="auth_command", required=True)
     login = auth_sub.add_parser(
@@ -119,11 +146,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-        stream=sys.stderr,
-    )
+    from sync.service import configure_logging
+
+    configure_logging(args.verbose, args.log_format)
     if args.command == "check":
         return _cmd_check(args)
     if args.command == "auth":
@@ -135,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         return _config_failure(e)
     now = _parse_now(args.now, cfg)
+    if args.command == "status" and args.check:
+        return _cmd_status_check(cfg, now)  # the state only: no roster, no sources
     if args.command == "run":
         return run_once(cfg, now, dry_run=args.dry_run, accept_shrink=args.accept_shrink)
     try:
@@ -147,13 +174,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_preview(inputs, now)
     if args.command == "report":
         return _cmd_report(inputs, now, args.branch, args.out)
+    if args.command == "qr":
+        return _cmd_qr(inputs, args.branch, args.out)
     return EXIT_FAILED  # pragma: no cover  (argparse enforces the choices)
 
 
 def _config_failure(e: ConfigError) -> int:
+    """One line for one problem (the traceback only with -v), a list for several."""
+    log.debug("Chi tiết:", exc_info=e)
+    problems = list(dict.fromkeys(e.problems))  # two sources sharing a broken mapping
+    if len(problems) == 1:
+        print(_problem_line(e, problems[0]), file=sys.stderr)
+        return EXIT_FAILED
     print("Cấu hình có lỗi (chạy `kns check` để xem toàn bộ):", file=sys.stderr)
-    for p in e.problems:
+    for p in problems:
         print(f"  - {p}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _problem_line(e: ConfigError, problem: str) -> str:
+    from sync.state import StateFileError
+
+    # a damaged state file is not a mistake in the config: its line says what it is
+    return problem if isinstance(e, StateFileError) else f"Lỗi cấu hình: {problem}"
+
+
+def _os_failure(path: Path, e: OSError) -> int:
+    from sync.errors import describe_os_error
+
+    log.debug("Chi tiết:", exc_info=e)
+    print(
+        f"Không ghi được {e.filename or path} ({describe_os_error(e)}): hãy kiểm tra đường "
+        "dẫn trong tệp cấu hình và quyền ghi thư mục",
+        file=sys.stderr,
+    )
     return EXIT_FAILED
 
 
@@ -184,6 +238,19 @@ def _failure(what: str, e: Exception) -> None:
     if isinstance(e, ServiceError):
         log.error("%s: %s", what, e)
         log.debug("Chi tiết:", exc_info=e)
+    elif isinstance(e, ConfigError):  # a damaged state file, a config read again
+        log.error("%s: %s", what, "; ".join(dict.fromkeys(e.problems)))
+        log.debug("Chi tiết:", exc_info=e)
+    elif isinstance(e, OSError) and e.filename:  # the disk, a folder, a permission
+        from sync.errors import describe_os_error
+
+        log.error(
+            "%s: %s (%s): hãy kiểm tra đường dẫn trong tệp cấu hình và quyền ghi thư mục",
+            what,
+            e.filename,
+            describe_os_error(e),
+        )
+        log.debug("Chi tiết:", exc_info=e)
     else:
         log.exception("%s: %s", what, e)
 
@@ -198,14 +265,20 @@ def _cycle(
 ) -> CycleReport:
     from sync.backend import make_backend
     from sync.cycle import run_cycle
-    from sync.state import StateStore
+    from sync.state import StateFileError, corrupt_message, is_corrupt, open_store
 
     apis = apis if apis is not None else _google(inputs.cfg)
     backend = make_backend(inputs.cfg, inputs.mappings, apis=apis, rubric=inputs.rubric)
-    with StateStore(inputs.cfg.state.path, read_only=dry_run) as store:
-        return run_cycle(
-            inputs, store, backend, now, dry_run=dry_run, accept_shrink=accept_shrink
-        )
+    path = inputs.cfg.state.path
+    try:
+        with open_store(path, read_only=dry_run) as store:
+            return run_cycle(
+                inputs, store, backend, now, dry_run=dry_run, accept_shrink=accept_shrink
+            )
+    except sqlite3.DatabaseError as e:  # damage found past the first pages
+        if not is_corrupt(e):
+            raise
+        raise StateFileError([corrupt_message(path)]) from e
 
 
 def run_once(
@@ -228,6 +301,8 @@ def run_once(
         except WardBusy as e:
             print(str(e), file=sys.stderr)
             return EXIT_BUSY
+        except OSError as e:  # the state's folder cannot be created or written
+            return _os_failure(lock.path, e)
     try:
         from sync.backend import load_inputs
 
@@ -235,6 +310,8 @@ def run_once(
             inputs = load_inputs(
                 cfg, apis=apis if apis is not None else _google(cfg), lazy_roster=True
             )
+            if not dry_run and (problem := templates_problem(cfg)):
+                raise ConfigError([problem])
         except ConfigError as e:
             return _config_failure(e)
         return _report_once(inputs, now, dry_run=dry_run, accept_shrink=accept_shrink, apis=apis)
@@ -253,9 +330,7 @@ def _report_once(
     try:
         report = _cycle(inputs, now, dry_run=dry_run, accept_shrink=accept_shrink, apis=apis)
     except ConfigError as e:
-        for p in e.problems:
-            print(f"Lỗi cấu hình: {p}", file=sys.stderr)
-        return EXIT_FAILED
+        return _config_failure(e)
     except Exception as e:  # the cycle could not run: say so, exit non-zero
         _failure("Chu kỳ không chạy được", e)
         return EXIT_FAILED
@@ -284,6 +359,17 @@ def _report_once(
     return EXIT_OK
 
 
+def _ready(cfg: WardConfig) -> None:
+    """What the service checks once at start: rubric, mappings, the mail templates and the
+    state file. A ConfigError here would fail every cycle alike."""
+    from sync.state import open_store
+
+    _inputs(cfg, lazy=True)
+    if problem := templates_problem(cfg):
+        raise ConfigError([problem])
+    open_store(cfg.state.path).close()
+
+
 class _Stop:
     """SIGINT/SIGTERM ask the daemon to stop; a running cycle finishes first."""
 
@@ -300,6 +386,7 @@ def _cmd_daemon(config: Path, now_text: str | None) -> int:
     import schedule
 
     from sync.lock import WardBusy, WardLock
+    from sync.service import Notifier, cycle_status
 
     if now_text is not None:
         print("--now chỉ dùng với --once hoặc --dry-run", file=sys.stderr)
@@ -316,10 +403,20 @@ def _cmd_daemon(config: Path, now_text: str | None) -> int:
     except WardBusy as e:
         print(str(e), file=sys.stderr)
         return EXIT_BUSY
+    except OSError as e:
+        return _os_failure(lock.path, e)
+    try:
+        _ready(first)
+    except ConfigError as e:  # a mistake every cycle would repeat: say it once, and stop
+        lock.release()
+        return _config_failure(e)
+    except Exception as e:  # a service down: the first cycle retries and says so
+        log.debug("Kiểm tra khi khởi động: %s", e, exc_info=e)
     stop = _Stop()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     minutes = first.schedule.every_minutes
+    notify = Notifier()  # systemd (Type=notify): READY, WATCHDOG, STATUS; a no-op elsewhere
 
     def job() -> None:
         # config and roster are read again each cycle: staff edit them without a restart
@@ -332,25 +429,38 @@ def _cmd_daemon(config: Path, now_text: str | None) -> int:
                 )
                 return
             inputs = _inputs(cfg, lazy=True)
+            if problem := templates_problem(cfg):
+                raise ConfigError([problem])
         except ConfigError as e:
             log.error("Cấu hình có lỗi, bỏ qua chu kỳ này: %s", "; ".join(e.problems))
+            notify.status("Bỏ qua chu kỳ: cấu hình có lỗi (xem nhật ký)")
             return
         except Exception as e:
             _failure("Không nạp được cấu hình, bỏ qua chu kỳ này", e)
+            notify.status("Bỏ qua chu kỳ: không nạp được cấu hình (xem nhật ký)")
             return
+        now = datetime.now().astimezone(cfg.tz)
+        notify.status(f"Đang chạy chu kỳ bắt đầu lúc {now:%d/%m/%Y %H:%M}")
         try:
-            _cycle(inputs, datetime.now().astimezone(cfg.tz), dry_run=False)
+            report = _cycle(inputs, now, dry_run=False)
         except Exception as e:  # one failed cycle must not kill the daemon; the next resumes
             _failure("Chu kỳ lỗi, sẽ thử lại ở chu kỳ sau", e)
+            # the exception's type only: STATUS= is readable by every user of the machine
+            notify.status(f"Chu kỳ lúc {now:%d/%m/%Y %H:%M} lỗi ({type(e).__name__}), xem nhật ký")
+        else:
+            notify.status(cycle_status(now, report.summary()))
 
     try:
         scheduler = schedule.Scheduler()
         scheduler.every(minutes).minutes.do(job)
         log.info("Bắt đầu chạy định kỳ mỗi %d phút. Nhấn Ctrl-C để dừng.", minutes)
+        notify.ready(f"Chạy định kỳ mỗi {minutes} phút")
         job()
         while not stop.requested:
             scheduler.run_pending()
-            time.sleep(1)
+            notify.watchdog()  # between cycles only: a stuck cycle must starve the watchdog
+            time.sleep(notify.tick(1.0))
+        notify.stopping()
         log.info("Đã dừng.")
     finally:
         lock.release()
@@ -435,14 +545,25 @@ def _print_status(inputs: Inputs, report: CycleReport) -> None:
 
 
 def _cmd_status(inputs: Inputs, now: datetime) -> int:
+    from sync.health import read_health, status_lines
     from sync.lock import holder
 
+    cfg = inputs.cfg
+    print(f"{cfg.ward.name} — tình trạng lúc {now:%d/%m/%Y %H:%M}")
+    # the service's health first: it is read even when the table below cannot be computed
+    try:
+        health = read_health(cfg.state.path, now, cfg.schedule.every_minutes)
+    except (OSError, sqlite3.Error) as e:
+        print(f"Không đọc được tệp trạng thái {cfg.state.path}: {e}")
+    else:
+        for line in status_lines(health):
+            print(line)
+    print()
     try:
         report = _cycle(inputs, now, dry_run=True)
     except Exception as e:
         _failure("Không tính được tình trạng", e)
         return EXIT_FAILED
-    print(f"{inputs.cfg.ward.name} — tình trạng lúc {report.now:%d/%m/%Y %H:%M}")
     running = holder(inputs.cfg.state.path)
     if running:
         print(f"Đang có chu kỳ đồng bộ chạy (PID {running}); số liệu dưới đây tính đến lúc này.")
@@ -450,39 +571,61 @@ def _cmd_status(inputs: Inputs, now: datetime) -> int:
     return EXIT_OK
 
 
+def _cmd_status_check(cfg: WardConfig, now: datetime) -> int:
+    """`kns status --check`: one line and an exit code for monitoring (README: "Chạy như một
+    dịch vụ (systemd)"). Reads the state read-only and takes no lock: a probe every minute
+    must never make a starting cycle find the ward busy."""
+    from sync.health import CHECK_FAILED, check_line, read_health
+
+    try:
+        health = read_health(cfg.state.path, now, cfg.schedule.every_minutes)
+    except (OSError, sqlite3.Error) as e:
+        print(f"LỖI: không đọc được tệp trạng thái {cfg.state.path}: {e}")
+        return CHECK_FAILED
+    print(check_line(health))
+    return health.exit_code
+
+
 def _cmd_preview(inputs: Inputs, now: datetime) -> int:
     from sync.mail import render_alert
 
+    if problem := templates_problem(inputs.cfg):
+        return _config_failure(ConfigError([problem]))
     try:
         report = _cycle(inputs, now, dry_run=True)
     except Exception as e:
         _failure("Không tính được thư đến hạn", e)
         return EXIT_FAILED
     cfg = inputs.cfg
-    groups = [
-        ("Thư đến hạn gửi", report.plan.due),
-        ("Thư chờ khung giờ gửi", report.plan.waiting),
+    # the messages as they would leave (one letter per branch), then the notices that wait
+    print(f"=== Thư đến hạn gửi: {len(report.letters)} ===")
+    for letter in report.letters:
+        a = letter.message
+        msg = render_alert(
+            a,
+            templates_dir=cfg.mail.templates,
+            sender=cfg.mail.sender,
+            reply_to=cfg.mail.reply_to,
+            ward_name=cfg.ward.name,
+            now=report.now,
+        )
+        print(f"--- {a.alert_id}")
+        print(f"Đến: {msg['To'] or ''}")
+        if msg["Cc"]:
+            print(f"Cc: {msg['Cc']}")
+        print(f"Tiêu đề: {msg['Subject']}")
+        body = msg.get_body(preferencelist=("plain",))
+        if body is not None:
+            print(body.get_content())  # type: ignore[attr-defined]
+    for title, alerts in (
+        ("Thông báo chờ khung giờ gửi", report.plan.waiting),
+        ("Thông báo chờ ngày sau (giới hạn gửi trong ngày)", report.plan.queued),
         ("Không gửi được (thiếu email người nhận)", report.plan.unaddressable),
-    ]
-    for title, alerts in groups:
-        print(f"=== {title}: {len(alerts)} ===")
-        for a in alerts:
-            msg = render_alert(
-                a,
-                templates_dir=cfg.mail.templates,
-                sender=cfg.mail.sender,
-                reply_to=cfg.mail.reply_to,
-                ward_name=cfg.ward.name,
-                now=report.now,
-            )
-            print(f"--- {a.alert_id}")
-            print(f"Đến: {msg['To'] or ''}")
-            if msg["Cc"]:
-                print(f"Cc: {msg['Cc']}")
-            print(f"Tiêu đề: {msg['Subject']}")
-            body = msg.get_body(preferencelist=("plain",))
-            if body is not None:
-                print(body.get_content())  # type: ignore[attr-defined]
+    ):
+        if alerts:
+            print(f"=== {title}: {len(alerts)} ===")
+            for a in alerts:
+                print(f"--- {a.alert_id}")
     return EXIT_OK
 
 
@@ -503,19 +646,13 @@ def report_path(cfg: WardConfig, branch_code: str | None) -> Path:
 
 def _cmd_report(inputs: Inputs, now: datetime, branch_code: str | None, out: Path | None) -> int:
     from sync.outputs.report_docx import write_report_docx
+    from sync.prefill import report_form_link
     from sync.report import build_report, form_a_choices
 
     cfg = inputs.cfg
     roster = inputs.roster
-    if branch_code is not None:
-        known = {b.code for b in roster.branches}
-        if branch_code not in known:
-            print(
-                f"Không có chi bộ mã '{branch_code}' trong danh sách chi bộ "
-                f"(có {len(known)} chi bộ, ví dụ: {', '.join(sorted(known)[:3])}).",
-                file=sys.stderr,
-            )
-            return EXIT_FAILED
+    if branch_code is not None and not _known_branch(inputs, branch_code):
+        return EXIT_FAILED
     try:
         report = _cycle(inputs, now, dry_run=True)
     except Exception as e:
@@ -536,6 +673,10 @@ def _cmd_report(inputs: Inputs, now: datetime, branch_code: str | None, out: Pat
         learning=ev.learning,
         support=report.support,  # the ward's only: build_report leaves it out of a branch's
         choices=form_a_choices(cfg, inputs.mappings),
+        # a branch's appendix: the statistics form opening on that branch's name
+        form_link=report_form_link(
+            cfg, inputs.mappings, roster.branch(branch_code) if branch_code else None
+        ),
     )
     path = out or report_path(cfg, branch_code)
     try:
@@ -547,6 +688,86 @@ def _cmd_report(inputs: Inputs, now: datetime, branch_code: str | None, out: Pat
     print(f"Đã viết bản nháp báo cáo tổng kết ({who}), số liệu đến {report.now:%d/%m/%Y %H:%M}:")
     print(f"  {written}")
     print("Các phần đánh dấu \"Phần này do cán bộ tự viết\" cần cán bộ bổ sung.")
+    return EXIT_OK
+
+
+def _known_branch(inputs: Inputs, branch_code: str) -> bool:
+    """Say so (on stderr) when the roster has no branch of that code."""
+    known = {b.code for b in inputs.roster.branches}
+    if branch_code in known:
+        return True
+    print(
+        f"Không có chi bộ mã '{branch_code}' trong danh sách chi bộ "
+        f"(có {len(known)} chi bộ, ví dụ: {', '.join(sorted(known)[:3])}).",
+        file=sys.stderr,
+    )
+    return False
+
+
+def qr_dir(cfg: WardConfig) -> Path:
+    """Where `kns qr` writes by default: a folder ``ma-qr`` beside the workbook (or the
+    state, on the Google backend)."""
+    folder = cfg.destination.path.parent if cfg.destination.path else cfg.state.path.parent
+    return folder / "ma-qr"
+
+
+def _with_responder_uris(cfg: WardConfig) -> WardConfig:
+    """Forms read through the API and without a ``form_url`` get the form's own public
+    page (``responderUri``); a form that cannot be read is said and left without a link."""
+    from sync.google.forms_source import responder_uri
+    from sync.prefill import BRANCH_KINDS, is_form_page
+
+    apis = _google(cfg)
+    if apis is None:
+        return cfg
+    sources = []
+    for s in cfg.sources:
+        if s.kind in BRANCH_KINDS and s.form_id and not s.form_url:
+            try:
+                uri = responder_uri(apis, s.form_id)
+            except ServiceError as e:
+                print(f"Không đọc được đường dẫn của biểu mẫu '{s.id}': {e}", file=sys.stderr)
+                uri = ""
+            if is_form_page(uri):
+                s = s.model_copy(update={"form_url": uri})
+        sources.append(s)
+    return cfg.model_copy(update={"sources": sources})
+
+
+def _cmd_qr(inputs: Inputs, branch_code: str | None, out: Path | None) -> int:
+    from sync.outputs.qr_page import PAGE_FILE, write_qr_folder
+    from sync.prefill import qr_cards, sources_without_branch_key, sources_without_form_url
+
+    if branch_code is not None and not _known_branch(inputs, branch_code):
+        return EXIT_FAILED
+    cfg = _with_responder_uris(inputs.cfg)
+    missing = sources_without_form_url(cfg)
+    if missing:
+        names = ", ".join(f"{s.id} ({s.title or s.kind})" for s in missing)
+        print(f"Chưa có đường dẫn biểu mẫu (form_url) trong cấu hình, không tạo mã QR: {names}")
+    plain = sources_without_branch_key(cfg, inputs.mappings)
+    if plain:
+        names = ", ".join(s.id for s in plain)
+        print(
+            f"Chưa khai báo mã điền sẵn (entry) cho câu hỏi chi bộ trong tệp ánh xạ của: {names}; "
+            "mã QR mở biểu mẫu chưa chọn chi bộ"
+        )
+    branches = [b for b in inputs.roster.branches if branch_code in (None, b.code)]
+    cards = qr_cards(cfg, inputs.mappings, branches)
+    if not cards:
+        print("Không có mã QR nào để tạo.", file=sys.stderr)
+        return EXIT_FAILED
+    folder = out or qr_dir(cfg)
+    try:
+        written = write_qr_folder(cards, folder, cfg.ward.name)
+    except OSError as e:
+        print(f"Không ghi được thư mục mã QR {folder}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_FAILED
+    for card in written.too_long:
+        print(f"Đường dẫn quá dài, không tạo được mã QR: {card.stem}", file=sys.stderr)
+    count = len(written.images) // 2
+    print(f"Đã tạo {count} mã QR (PNG và SVG) cho {len(branches)} chi bộ trong: {folder}")
+    print(f"Trang in (khổ A4): {written.page.parent / PAGE_FILE}")
     return EXIT_OK
 
 

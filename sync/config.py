@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -27,7 +26,7 @@ from pydantic import (
 from sync.errors import ConfigError, describe_validation_error
 from sync.learning_config import LearningConfig, StaffConfig
 from sync.model import SourceKind
-from sync.yamlload import SAFE_LOADER
+from sync.yamlload import load_yaml
 
 
 class _Strict(BaseModel):
@@ -88,6 +87,25 @@ class SourceConfig(_Strict):
     worksheet: str | None = None  # linked sheet: the responses tab (default: the first tab)
     # apply reads that remove many stored answers (a form whose answers are cleaned often)
     accept_shrink: bool = False
+    # the form's public link (…/viewform), for prefilled links and QR codes (sync/prefill.py)
+    form_url: str = ""
+
+    @field_validator("form_url")
+    @classmethod
+    def _form_url(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            return v
+        # a prefilled link appends ?usp=pp_url&entry.N=… to the form's own viewform page:
+        # a short forms.gle link or the editor's /edit page cannot carry those
+        base = v.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+        if not base.startswith("https://docs.google.com/forms/") or not base.endswith("/viewform"):
+            raise ValueError(
+                "form_url phải là đường dẫn đầy đủ của biểu mẫu dạng "
+                "https://docs.google.com/forms/d/e/…/viewform (không dùng đường dẫn rút gọn "
+                "forms.gle hay trang chỉnh sửa /edit)"
+            )
+        return v
 
     @model_validator(mode="after")
     def _has_origin(self) -> SourceConfig:
@@ -658,16 +676,30 @@ def resolve_paths(cfg: WardConfig, base: Path) -> WardConfig:
 def load_config(path: Path) -> WardConfig:
     """Read and validate a ward config; paths come back absolute."""
     path = Path(path)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except FileNotFoundError as e:
-        raise ConfigError([f"{path}: không tìm thấy tệp cấu hình"]) from e
-    except yaml.YAMLError as e:
-        raise ConfigError([f"{path}: lỗi cú pháp YAML: {e}"]) from e
+    data = load_yaml(path, "tệp cấu hình")
     if not isinstance(data, dict):
-        raise ConfigError([f"{path}: tệp cấu hình phải là một nhóm trường YAML"])
+        raise ConfigError(
+            [
+                f"{path}: tệp cấu hình phải là một nhóm trường YAML (các dòng 'tên_trường: giá "
+                "trị'); hãy xem mẫu config/example.yaml"
+            ]
+        )
     try:
         cfg = WardConfig.model_validate(data)
     except ValidationError as e:
         raise ConfigError(describe_validation_error(path, e)) from e
     return resolve_paths(cfg, path.resolve().parent)
+
+
+def templates_problem(cfg: WardConfig) -> str | None:
+    """Why mail cannot be written at all (the templates folder is missing), or None. Checked
+    before a cycle that sends: one clear line instead of every alert failing alike."""
+    folder = cfg.mail.templates
+    if folder.is_dir():
+        return None
+    what = "là một tệp, không phải thư mục" if folder.exists() else "không tồn tại"
+    return (
+        f"mail.templates: thư mục mẫu thư {folder} {what}; hãy sửa mail.templates trong tệp "
+        "cấu hình (đường dẫn tương đối tính từ thư mục chứa tệp cấu hình) hoặc chép lại thư "
+        "mục templates"
+    )

@@ -26,7 +26,7 @@ import json
 import logging
 import pickle
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -37,10 +37,15 @@ from sync.alerts import (
     AlertPlan,
     MilestoneTrack,
     Track,
+    _within_daily_limit,
+    alert_code,
+    digest_would_go,
     plan_alerts,
     plan_digest,
     plan_notices,
+    sent_entry,
 )
+from sync.alerts_learning import plan_learning
 from sync.codec import decode as decode_norm
 from sync.codec import encode as encode_norm
 from sync.codec import vocabulary
@@ -65,10 +70,13 @@ from sync.guard import (
     roster_shrink,
     source_problem,
 )
+from sync.letters import Letter, branch_facts, bundles, compose_letters, within_limit
 from sync.model import (
     Alert,
+    AlertKind,
     Branch,
     DataProblem,
+    LedgerEntry,
     RawResponse,
     Report,
     Roster,
@@ -138,8 +146,10 @@ class CycleReport:
     evaluation: Evaluation | None  # None: an idle cycle (nothing changed, nothing due)
     plan: AlertPlan
     tables: tuple[Table, ...]
-    sent: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)  # alert ids
     failed: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # keys of the messages that went out
+    letters: list[Letter] = field(default_factory=list)  # the messages planned now
     recovered: dict[str, str] = field(default_factory=dict)  # alert id -> settled status
     stored: dict[str, str] = field(default_factory=dict)  # source id -> "new/changed/deleted"
     held: list[str] = field(default_factory=list)  # sources (or "roster") held back
@@ -168,8 +178,9 @@ class CycleReport:
         head = self.figures()
         if self.idle:
             head = "Không có gì thay đổi kể từ lần tổng hợp trước" + (f" ({head})" if head else "")
+        # messages, and the notices they carry (a branch's letter carries several)
         return (
-            f"{head}; thư đã gửi: {len(self.sent)}, lỗi gửi: "
+            f"{head}; thư đã gửi: {len(self.messages)} ({len(self.sent)} thông báo), lỗi gửi: "
             f"{len(self.failed)}, chờ khung giờ gửi: {len(self.plan.waiting)}"
             + (
                 f", chờ ngày sau (giới hạn gửi trong ngày): {len(self.plan.queued)}"
@@ -192,37 +203,50 @@ def settle_intents(
     When the transport cannot tell (SMTP), ``resend_unknown`` chooses at-least-once (send
     again, maybe a duplicate) over the default at-most-once (never a duplicate)."""
     settled = {}
-    for alert_id in store.intents():
+    for key, alert_ids in store.intent_messages().items():
         try:
-            went_out = transport.was_sent(alert_id)
+            went_out = transport.was_sent(key)
         except MailError as e:
             # cannot ask now (Gmail search down): it stays an intent, never resent blindly
-            log.warning("Chưa xác định được thông báo %s đã gửi hay chưa: %s", alert_id, e)
+            log.warning("Chưa xác định được thư %s đã gửi hay chưa: %s", alert_code(key), e)
             continue
-        if went_out is True:
-            store.record_result(alert_id, "sent", now=now)
-            settled[alert_id] = "sent"
-        elif went_out is False or resend_unknown:
-            # provably not sent (or the ward chose at-least-once): the plan sends it again
-            store.record_result(
-                alert_id,
-                "failed",
-                now=now,
-                error="Chu kỳ trước dừng giữa chừng trước khi gửi; sẽ gửi lại"
-                if went_out is False
-                else "Chu kỳ trước dừng giữa chừng; gửi lại (chế độ ít nhất một lần)",
-            )
-            settled[alert_id] = "failed"
-        else:
-            # the transport cannot tell (SMTP): at most once, never a duplicate
-            store.record_result(
-                alert_id,
-                "unknown",
-                now=now,
-                error="Chu kỳ trước dừng giữa chừng; không xác định được thư đã đi hay chưa",
-            )
-            settled[alert_id] = "unknown"
+        for alert_id in alert_ids:
+            _settle(store, alert_id, went_out, now, resend_unknown, settled)
     return settled
+
+
+def _settle(
+    store: StateStore,
+    alert_id: str,
+    went_out: bool | None,
+    now: datetime,
+    resend_unknown: bool,
+    settled: dict[str, str],
+) -> None:
+    """One alert of a message left as an intent: sent, to send again, or unknown."""
+    if went_out is True:
+        store.record_result(alert_id, "sent", now=now)
+        settled[alert_id] = "sent"
+    elif went_out is False or resend_unknown:
+        # provably not sent (or the ward chose at-least-once): the plan sends it again
+        store.record_result(
+            alert_id,
+            "failed",
+            now=now,
+            error="Chu kỳ trước dừng giữa chừng trước khi gửi; sẽ gửi lại"
+            if went_out is False
+            else "Chu kỳ trước dừng giữa chừng; gửi lại (chế độ ít nhất một lần)",
+        )
+        settled[alert_id] = "failed"
+    else:
+        # the transport cannot tell (SMTP): at most once, never a duplicate
+        store.record_result(
+            alert_id,
+            "unknown",
+            now=now,
+            error="Chu kỳ trước dừng giữa chừng; không xác định được thư đã đi hay chưa",
+        )
+        settled[alert_id] = "unknown"
 
 
 def _resend_unknown(cfg: WardConfig) -> bool:
@@ -294,6 +318,9 @@ def run_cycle(
         key = _evaluation_key(inputs, store, read, now)
         if not dry_run and not recovered and _idle(inputs, store, backend, key, now, report):
             assert cycle_id is not None
+            from sync.health import record_health  # what waits, for `kns status`
+
+            record_health(store, report)
             store.finish_cycle(cycle_id, "idle", report.summary(), now)
             log.info("Chu kỳ %s: %s", now.isoformat(), report.summary())
             return report
@@ -305,13 +332,18 @@ def run_cycle(
         notice_roster, tracks, team_tracks = with_teams(
             cfg, roster, evaluation.statuses, read.teams, evaluation.support, now
         )
-        if dry_run:
-            report.plan = plan_alerts(cfg, notice_roster, tracks, store.ledger(), now)
-        else:
-            report.plan = _deliver(inputs, notice_roster, tracks, store, backend, now, report)
-        # "Bình dân học vụ số" follow-ups, after the campaign's notices (sync/alerts_learning.py)
-        report.plan = report.plan.with_digest(
-            _deliver_learning(inputs, roster, evaluation, store, backend, now, report, dry_run)
+        # one letter per branch: its notices and its "Bình dân học vụ số" follow-up
+        report.plan = _deliver(
+            inputs,
+            notice_roster,
+            roster,
+            tracks,
+            evaluation,
+            store,
+            backend,
+            now,
+            report,
+            dry_run=dry_run,
         )
         _mark("gửi thư")
         unaddressed, team_problems = team_unaddressable(report.plan.unaddressable)
@@ -380,6 +412,9 @@ def run_cycle(
                 report.report_path = _write_report(store, backend.documents, report.ward_report)
                 _mark("ghi báo cáo")
             _remember(store, key, notice_roster, evaluation, report, team_tracks)
+            from sync.health import record_health  # what waits, for `kns status`
+
+            record_health(store, report)
             store.finish_cycle(cycle_id, "ok", report.summary(), now)
         log.info("Chu kỳ %s: %s", now.isoformat(), report.summary())
         return report
@@ -903,74 +938,150 @@ def _context_key(inputs: Inputs, s: SourceConfig, roster_key: str, bound: list[o
 # ---------------------------------------------------------------------------------------
 
 
+@dataclass
+class LetterPlan:
+    """The messages due now (one letter per branch; staff and team messages alone)."""
+
+    letters: list[Letter]  # to send now, within today's sending limit
+    held: list[Letter]  # due, over today's limit (mail.daily_limit): a later day
+    waiting: tuple[Alert, ...]  # due, outside the send window
+    unaddressable: tuple[Alert, ...]  # due, nobody to address
+    staff_learning: tuple[Alert, ...]  # the staff's learning summary: after the digest
+    learning_pending: bool  # a learning follow-up waits (window or limit)
+
+    def alerts(self, digest: AlertPlan, staff_sent: Sequence[Alert] = ()) -> AlertPlan:
+        """What the plan says of every alert, the digest's plan after the letters'."""
+        staff_held = tuple(a for a in self.staff_learning if a not in staff_sent)
+        return AlertPlan(
+            tuple(a for x in self.letters for a in x.items),
+            self.waiting,
+            self.unaddressable,
+            tuple(a for x in self.held for a in x.items),
+        ).with_digest(digest).with_digest(AlertPlan(tuple(staff_sent), (), (), staff_held))
+
+
+def plan_letters(
+    inputs: Inputs,
+    notice_roster: Roster,
+    roster: Roster,
+    tracks: Sequence[Track],
+    evaluation: Evaluation,
+    ledger: Mapping[str, LedgerEntry],
+    now: datetime,
+    *,
+    went_out: Callable[[Alert], bool] = lambda alert: False,
+) -> LetterPlan:
+    """The branch notices and learning follow-ups due now, bundled into one letter per
+    branch (``sync.letters``), within today's sending limit (one message kept for the
+    weekly digest when it is due). ``went_out``: an alert whose earlier send failed but
+    went out after all (the shell asks the transport); it is left out."""
+    cfg = inputs.cfg
+    notices = plan_notices(cfg, notice_roster, tracks, ledger, now, limit=False)
+    learning = plan_learning(cfg, roster, evaluation.learning, ledger, now, limit=False)
+    follow_ups = [a for a in learning.due if a.kind is AlertKind.LEARNING]
+    staff_learning = tuple(a for a in learning.due if a.kind is not AlertKind.LEARNING)
+    items = [a for a in (*notices.due, *follow_ups) if a.alert_id not in ledger or not went_out(a)]
+    facts = branch_facts(
+        cfg,
+        inputs.mappings,
+        notice_roster,
+        evaluation.members,
+        evaluation.problems,
+        {a.branch_code for a in items if bundles(a)},
+    )
+    letters = compose_letters(cfg, notice_roster, items, facts, now)
+    reserve = 1 if digest_would_go(cfg, tracks, ledger, now) else 0
+    today = now.astimezone(cfg.tz).date()
+    letters, held = within_limit(cfg, letters, ledger, today, reserve=reserve)
+    return LetterPlan(
+        letters,
+        held,
+        (*notices.waiting, *learning.waiting),
+        (*notices.unaddressable, *learning.unaddressable),
+        staff_learning,
+        bool(learning.waiting or any(a.kind is AlertKind.LEARNING for x in held for a in x.items)),
+    )
+
+
 def _deliver(
     inputs: Inputs,
+    notice_roster: Roster,
     roster: Roster,
-    statuses: Sequence[Track],
-    store: StateStore,
-    backend: Backend,
-    now: datetime,
-    report: CycleReport,
-) -> AlertPlan:
-    """Branch notices first; the digest after them, from the ledger as it then stands."""
-    cfg = inputs.cfg
-    notices = plan_notices(cfg, roster, statuses, store.ledger(), now)
-    _send_all(inputs, notices.due, store, backend.transport, now, report)
-    digest = plan_digest(
-        cfg, roster, statuses, store.ledger(), now, queued_count=len(notices.queued)
-    )
-    _send_all(inputs, digest.due, store, backend.transport, now, report)
-    return notices.with_digest(digest)
-
-
-def _deliver_learning(
-    inputs: Inputs,
-    roster: Roster,
+    tracks: Sequence[Track],
     evaluation: Evaluation,
     store: StateStore,
     backend: Backend,
     now: datetime,
     report: CycleReport,
-    dry_run: bool,
+    *,
+    dry_run: bool = False,
 ) -> AlertPlan:
-    """The learning follow-ups due now, sent unless a dry run. An idle cycle does not plan
-    them (it keeps no progress): while one waits (send window, daily limit) cycles stay on
-    the full path."""
-    from sync.alerts_learning import plan_learning
+    """The letters first; the digest after them, from the ledger as it then stands; the
+    staff's learning summary last. A dry run plans the same and sends nothing."""
+    cfg = inputs.cfg
+    transport = backend.transport
+    ledger = store.ledger()
 
-    plan = plan_learning(inputs.cfg, roster, evaluation.learning, store.ledger(), now)
+    def went_out(alert: Alert) -> bool:
+        entry = ledger[alert.alert_id]
+        return _went_out_after_all(entry, store, transport, now)
+
+    planned = plan_letters(
+        inputs,
+        notice_roster,
+        roster,
+        tracks,
+        evaluation,
+        ledger,
+        now,
+        went_out=(lambda alert: False) if dry_run else went_out,
+    )
+    report.letters = planned.letters
     if dry_run:
-        return plan
-    _send_all(inputs, plan.due, store, backend.transport, now, report)
-    store.set_meta("learning_waiting", "1" if plan.waiting or plan.queued else "")
-    return plan
+        after = {
+            **ledger,
+            **{a.alert_id: sent_entry(a, now) for x in planned.letters for a in x.items},
+        }
+        digest = plan_digest(
+            cfg, notice_roster, tracks, after, now, queued_count=len(planned.held)
+        )
+        singles = (*digest.due, *planned.staff_learning)
+        report.letters = [*planned.letters, *(Letter(a, (a,)) for a in singles)]
+        return planned.alerts(digest, planned.staff_learning)
+    _send_all(inputs, planned.letters, store, transport, now, report)
+    digest = plan_digest(
+        cfg, notice_roster, tracks, store.ledger(), now, queued_count=len(planned.held)
+    )
+    _send_all(inputs, [Letter(a, (a,)) for a in digest.due], store, transport, now, report)
+    # the staff's learning summary waits behind every campaign message for today's room
+    staff, staff_held = _within_daily_limit(
+        cfg, list(planned.staff_learning), store.ledger(), now.astimezone(cfg.tz).date()
+    )
+    _send_all(inputs, [Letter(a, (a,)) for a in staff], store, transport, now, report)
+    store.set_meta("learning_waiting", "1" if planned.learning_pending or staff_held else "")
+    return planned.alerts(digest, staff)
 
 
 def _send_all(
     inputs: Inputs,
-    alerts: Sequence[Alert],
+    letters: Sequence[Letter],
     store: StateStore,
     transport: MailTransport,
     now: datetime,
     report: CycleReport,
 ) -> None:
-    """Each alert: intent (committed) -> send -> result. Where the transport can tell after
-    a crash whether a message left (the outbox, Gmail), intents and results are committed
-    a batch at a time; SMTP, which cannot, goes one message at a time."""
-    ledger = store.ledger()
+    """Each letter: intent of every alert it carries (committed) -> send -> result. Where
+    the transport can tell after a crash whether a message left (the outbox, Gmail),
+    intents and results are committed a batch at a time; SMTP, which cannot, goes one
+    message at a time."""
     batch_size = max(1, int(getattr(transport, "batch_size", 1)))
-    todo = [
-        a
-        for a in alerts
-        if not (ledger.get(a.alert_id) and _went_out_after_all(a.alert_id, store, transport, now))
-    ]
-    for start in range(0, len(todo), batch_size):
-        _send_batch(inputs, todo[start : start + batch_size], store, transport, now, report)
+    for start in range(0, len(letters), batch_size):
+        _send_batch(inputs, letters[start : start + batch_size], store, transport, now, report)
 
 
 def _send_batch(
     inputs: Inputs,
-    alerts: Sequence[Alert],
+    letters: Sequence[Letter],
     store: StateStore,
     transport: MailTransport,
     now: datetime,
@@ -979,11 +1090,11 @@ def _send_batch(
     from sync.mail import render_alert
 
     cfg = inputs.cfg
-    ready: list[tuple[Alert, EmailMessage]] = []
-    for alert in alerts:
+    ready: list[tuple[Letter, EmailMessage]] = []
+    for letter in letters:
         try:
             message = render_alert(
-                alert,
+                letter.message,
                 templates_dir=cfg.mail.templates,
                 sender=cfg.mail.sender,
                 reply_to=cfg.mail.reply_to,
@@ -991,45 +1102,48 @@ def _send_batch(
                 now=now,
             )
         except MailError as e:
-            _record_failure(store, alert, str(e), now, report)
+            _record_failure(store, letter, str(e), now, report)
             continue
-        ready.append((alert, message))
+        ready.append((letter, message))
     with store.transaction():
-        for alert, message in ready:
-            recipients = "; ".join(alert.to) + (f" (Cc: {'; '.join(alert.cc)})" if alert.cc else "")
-            store.record_intent(
-                alert.alert_id,
-                kind=str(alert.kind),
-                branch_code=alert.branch_code,
-                milestone_id=alert.milestone_id,
-                recipients=recipients,
-                subject=getattr(message, "subject_text", "") or str(message["Subject"]),
-                now=now,
-            )
-    results: list[tuple[str, str]] = []  # (alert id, error or "")
-    for alert, message in ready:
+        for letter, message in ready:
+            subject = getattr(message, "subject_text", "") or str(message["Subject"])
+            for alert in letter.items:
+                _record_intent(store, alert, subject, now, letter.key, letter.message)
+    results: list[tuple[Letter, str]] = []  # (letter, error or "")
+    for letter, message in ready:
         try:
-            transport.send(alert.alert_id, message)
+            transport.send(letter.key, message)
         except MailError as e:
-            results.append((alert.alert_id, str(e) or "Lỗi gửi thư"))
-            log.warning("Không gửi được thông báo %s: %s", alert.alert_id, e)
+            results.append((letter, str(e) or "Lỗi gửi thư"))
+            log.warning("Không gửi được thư %s: %s", alert_code(letter.key), e)
             continue
-        results.append((alert.alert_id, ""))
+        results.append((letter, ""))
     flush = getattr(transport, "flush", None)
     if flush is not None:
         flush()  # the messages are durable before the ledger says "sent"
     with store.transaction():
-        for alert_id, error in results:
-            if error:
-                store.record_result(alert_id, "failed", now=now, error=error)
-                report.failed.append(alert_id)
-            else:
-                store.record_result(alert_id, "sent", now=now)
-                report.sent.append(alert_id)
+        for letter, error in results:
+            for alert in letter.items:
+                if error:
+                    store.record_result(alert.alert_id, "failed", now=now, error=error)
+                    report.failed.append(alert.alert_id)
+                else:
+                    store.record_result(alert.alert_id, "sent", now=now)
+                    report.sent.append(alert.alert_id)
+            if not error:
+                report.messages.append(letter.key)
 
 
-def _record_intent(store: StateStore, alert: Alert, subject: str, now: datetime) -> None:
-    recipients = "; ".join(alert.to) + (f" (Cc: {'; '.join(alert.cc)})" if alert.cc else "")
+def _record_intent(
+    store: StateStore,
+    alert: Alert,
+    subject: str,
+    now: datetime,
+    message_key: str,
+    message: Alert,
+) -> None:
+    recipients = "; ".join(message.to) + (f" (Cc: {'; '.join(message.cc)})" if message.cc else "")
     store.record_intent(
         alert.alert_id,
         kind=str(alert.kind),
@@ -1038,32 +1152,35 @@ def _record_intent(store: StateStore, alert: Alert, subject: str, now: datetime)
         recipients=recipients,
         subject=subject,
         now=now,
+        message_key=message_key,
     )
 
 
 def _record_failure(
-    store: StateStore, alert: Alert, error: str, now: datetime, report: CycleReport
+    store: StateStore, letter: Letter, error: str, now: datetime, report: CycleReport
 ) -> None:
     with store.transaction():
-        _record_intent(store, alert, "", now)
-        store.record_result(alert.alert_id, "failed", now=now, error=error)
-    report.failed.append(alert.alert_id)
-    log.warning("Không tạo được thư %s: %s", alert.alert_id, error)
+        for alert in letter.items:
+            _record_intent(store, alert, "", now, letter.key, letter.message)
+            store.record_result(alert.alert_id, "failed", now=now, error=error)
+            report.failed.append(alert.alert_id)
+    log.warning("Không tạo được thư %s: %s", alert_code(letter.key), error)
 
 
 def _went_out_after_all(
-    alert_id: str, store: StateStore, transport: MailTransport, now: datetime
+    entry: LedgerEntry, store: StateStore, transport: MailTransport, now: datetime
 ) -> bool:
     """An alert whose earlier send failed may have gone out all the same (Gmail answered
-    5xx after sending, and its search lagged): ask again before sending it twice. True
-    when it must not be sent now."""
+    5xx after sending, and its search lagged): ask again, about the message that carried
+    it, before sending it twice. True when it must not be sent now."""
+    key = entry.message_key or entry.alert_id
     try:
-        went_out = transport.was_sent(alert_id)
+        went_out = transport.was_sent(key)
     except MailError as e:
-        log.warning("Chưa gửi lại %s: không kiểm tra được thư đã gửi (%s)", alert_id, e)
+        log.warning("Chưa gửi lại thư %s: không kiểm tra được thư đã gửi (%s)", alert_code(key), e)
         return True  # the next cycle asks again
     if went_out:
-        store.record_result(alert_id, "sent", now=now)
+        store.record_result(entry.alert_id, "sent", now=now)
         return True
     return False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -61,3 +62,19 @@ def _vi_message(e: dict) -> str:  # type: ignore[type-arg]
         msg = str(e.get("msg", ""))
         return msg.removeprefix("Value error, ") + shown
     return messages.get(kind, str(e.get("msg", kind))) + shown
+
+
+def describe_os_error(e: OSError) -> str:
+    """Why the system refused to read or write a file, in Vietnamese (strerror is English)."""
+    reasons = {
+        errno.EACCES: "không có quyền ghi hoặc đọc",
+        errno.EPERM: "không có quyền ghi hoặc đọc",
+        errno.EROFS: "ổ đĩa chỉ cho đọc",
+        errno.ENOSPC: "ổ đĩa đã đầy",
+        errno.ENOTDIR: "một phần của đường dẫn là tệp, không phải thư mục",
+        errno.EISDIR: "đường dẫn là một thư mục, không phải tệp",
+        errno.ENOENT: "không tìm thấy tệp hay thư mục",
+        errno.EEXIST: "đã có một tệp trùng tên",
+    }
+    code = errno.errorcode.get(e.errno or 0, str(e.errno))
+    return reasons.get(e.errno or 0, f"lỗi hệ thống {code}")

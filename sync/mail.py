@@ -82,6 +82,9 @@ def render_alert(
     msg.set_raw("Date", format_datetime(now))
     msg.set_raw("Message-ID", message_id(alert.alert_id, sender))
     msg.set_raw("X-KNS-Alert-Id", _unstructured_header("X-KNS-Alert-Id", alert.alert_id))
+    items = alert.context.get("item_ids")
+    if items:  # a branch's letter: the alerts it carries (staff can find each one)
+        msg.set_raw("X-KNS-Items", _unstructured_header("X-KNS-Items", " ".join(items)))  # type: ignore[arg-type]
     msg.set_raw("Auto-Submitted", "auto-generated")  # RFC 3834: no vacation replies, please
     msg.set_raw("MIME-Version", "1.0")
     # A fixed boundary keeps the bytes reproducible; "=_" never occurs in a QP body.

@@ -11,12 +11,18 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sync.errors import ConfigError, describe_validation_error
 from sync.model import BRANCH_COUNT_KEYS, SIX_CLEAR_KEYS, SourceKind
-from sync.yamlload import SAFE_LOADER
+from sync.yamlload import load_yaml
 
 FieldType = Literal[
     "text",  # short text / paragraph, kept as written (trimmed)
@@ -100,6 +106,9 @@ class FieldMapping(_Strict):
     aliases: list[str] = Field(default_factory=list)  # shortened / reworded titles
     patterns: list[str] = Field(default_factory=list)  # regexes on the normalised title
     question_id: str | None = None  # Forms API question id (or grid row question ids)
+    # the prefill key, "entry.123456" (or 123456), as in the form's "Lấy đường liên kết
+    # điền sẵn" link; sync/prefill.py fills this question in prefilled links and QR codes
+    entry: str | None = None
     type: FieldType
     required: bool = False  # a missing column is an error for the source
     # choice / checkboxes / grid columns. For "section:<id>" fields an empty list means
@@ -109,6 +118,20 @@ class FieldMapping(_Strict):
     values: dict[str, str | bool] = Field(default_factory=dict)  # choice -> canonical value
     rows: list[str] = Field(default_factory=list)  # grid rows
     not_applicable: list[str] = Field(default_factory=list)  # score: texts meaning N/A
+
+    @field_validator("entry", mode="before")
+    @classmethod
+    def _entry_key(cls, v: object) -> object:
+        # YAML gives 123456 as an int and "entry.123456" as a string: keep one spelling
+        if v is None:
+            return v
+        text = str(v).strip()
+        digits = text.removeprefix("entry.")
+        if not digits.isascii() or not digits.isdigit():
+            raise ValueError(
+                f"'entry' phải có dạng entry.123456 (chép từ đường liên kết điền sẵn): {v!r}"
+            )
+        return f"entry.{int(digits)}"
 
     @model_validator(mode="after")
     def _shape(self) -> FieldMapping:
@@ -182,12 +205,7 @@ class FormMapping(_Strict):
 
 def load_mapping(path: Path) -> FormMapping:
     """Read and validate a mapping file; ConfigError names the file and the field."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except FileNotFoundError as e:
-        raise ConfigError([f"{path}: không tìm thấy tệp ánh xạ biểu mẫu"]) from e
-    except yaml.YAMLError as e:
-        raise ConfigError([f"{path}: lỗi cú pháp YAML: {e}"]) from e
+    data = load_yaml(path, "tệp ánh xạ biểu mẫu")
     try:
         return FormMapping.model_validate(data or {})
     except ValidationError as e:

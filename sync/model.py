@@ -20,6 +20,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Literal
 
+from sync.text import visible
+
 # ---------------------------------------------------------------------------
 # Roster
 # ---------------------------------------------------------------------------
@@ -199,9 +201,16 @@ class DataProblem:
     source: str  # the source's readable title (SourceConfig.title, else the mapping's title)
     record: str  # row label / response label ("Dòng 12"), or "" for a whole-source problem
     field: str  # the question title / column (as in the source), or canonical field name
-    raw_value: str
+    raw_value: str  # as typed, invisible characters shown as ⟨U+200D⟩ (sync.text.visible)
     reason: str  # Vietnamese, full diacritics
     branch_code: str = ""  # when known: lets staff filter by branch
+
+    def __post_init__(self) -> None:
+        # every constructor site gets it: a name with a zero-width joiner must not look
+        # identical to the roster's in "Lỗi dữ liệu" (idempotent, so re-reads are safe)
+        shown = visible(self.raw_value)
+        if shown is not self.raw_value:
+            object.__setattr__(self, "raw_value", shown)
 
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.source, _natural(self.record), self.field, self.reason)
@@ -509,6 +518,9 @@ class AlertKind(StrEnum):
     # passed, to its secretary; the rates per branch, to the ward staff
     LEARNING = "learning"
     LEARNING_DIGEST = "learning_digest"
+    # one message per branch per cycle carrying the alerts above that are due for it
+    # (sync/letters.py): rendered, never a ledger entry of its own
+    LETTER = "branch_letter"
 
 
 @dataclass(frozen=True)
@@ -536,6 +548,7 @@ class LedgerEntry:
     intent_at: datetime | None
     sent_at: datetime | None
     error: str = ""
+    message_key: str = ""  # the letter that carried it; "" = its own message
 
 
 # ---------------------------------------------------------------------------

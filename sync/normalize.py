@@ -334,9 +334,6 @@ def _unknown_choice(f: FieldMapping, effect: str) -> str:
     return f"Câu trả lời không khớp lựa chọn nào đã biết ({known}); {effect}"
 
 
-_INVISIBLE = "\u200b\ufeff"
-
-
 class _Row:
     """One response being read: typed accessors that record problems as they go."""
 
@@ -385,8 +382,9 @@ class _Row:
                 continue
             text = answer if isinstance(answer, str) else _text_of(answer)
             stripped = text.strip()
-            # most answers start with a visible character: skip the full blank test
-            if stripped and (stripped[0] not in _INVISIBLE or not is_blank(stripped)):
+            # most answers start with a letter or digit: skip the full blank test (an
+            # answer of only zero-width joiners, soft hyphens... is blank)
+            if stripped and (stripped[0].isalnum() or not is_blank(stripped)):
                 return col, answer
         return None
 
@@ -519,6 +517,17 @@ def _common(ctx: _Context, raw: RawResponse, at: datetime) -> dict[str, Any]:
     }
 
 
+# A branch's reported total may exceed the roster (members admitted or moved in since it
+# was loaded), but not beyond twice the roster, or the roster plus 20 for a small branch.
+TOTAL_MARGIN = 2
+TOTAL_SLACK = 20
+
+
+def _total_bound(roster_total: int) -> int:
+    """The largest plausible total for a branch with ``roster_total`` roster members."""
+    return max(roster_total * TOTAL_MARGIN, roster_total + TOTAL_SLACK)
+
+
 def _branch_report(row: _Row, at: datetime) -> BranchReport:
     ctx = row.ctx
     branch_text = row.raw_text("branch")
@@ -533,15 +542,35 @@ def _branch_report(row: _Row, at: datetime) -> BranchReport:
     row.branch_code = code
     roster_total, roster_exempt = ctx.index.branch_size(code)
 
-    total = row.integer("total_members")
+    total = row.integer("total_members")  # above 100.000 already a problem (parse_int)
+    bound = _total_bound(roster_total)
+    if total is not None and roster_total > 0 and total > bound:
+        # an implausible total would pass every check below (all figures are compared to
+        # it): drop it, so they are compared to the roster instead
+        row.problem(
+            row.column_title("total_members"),
+            str(total),
+            f"Tổng số đảng viên của chi bộ ({total}) không hợp lý: danh sách đảng viên có "
+            f"{roster_total} đảng viên của chi bộ, chỉ chấp nhận tối đa {bound} (gấp "
+            f"{TOTAL_MARGIN} lần, hoặc thêm {TOTAL_SLACK} người với chi bộ nhỏ); kiểm tra lại "
+            "số đã nhập hoặc cập nhật danh sách đảng viên; không được tính, các số liệu khác "
+            "của chi bộ được đối chiếu với danh sách đảng viên",
+        )
+        total = None
     exempt = row.integer("exempt_members")
     participants = row.integer("participants")
-    if exempt is not None and total is not None and exempt > total:
+    exempt_limit = total if total is not None else (roster_total or None)
+    if exempt is not None and exempt_limit is not None and exempt > exempt_limit:
+        of_total = (
+            "tổng số đảng viên của chi bộ"
+            if total is not None
+            else "số đảng viên của chi bộ theo danh sách"
+        )
         row.problem(
             row.column_title("exempt_members"),
             str(exempt),
-            f"Số đảng viên được miễn sinh hoạt ({exempt}) lớn hơn tổng số đảng viên của chi bộ "
-            f"({total}); không được tính",
+            f"Số đảng viên được miễn sinh hoạt ({exempt}) lớn hơn {of_total} ({exempt_limit}); "
+            "không được tính",
         )
         exempt = None
     if participants is not None:

@@ -243,6 +243,7 @@ def build_report(
     learning: LearningProgress | None = None,
     support: SupportSummary | None = None,
     choices: FormAChoices | None = None,
+    form_link: str | None = None,
 ) -> Report:
     """The ward's report, or with ``branch_code`` the same report for one branch from its
     own data (its statuses, members and targets measured on its own members).
@@ -252,7 +253,9 @@ def build_report(
     section III.6; a branch's report counts its own units' learners and leaves the teams
     out (they are the ward's, not a branch's). ``choices``: the statistics form's session
     forms and contents to count by (``form_a_choices``); without them, those the answers
-    hold."""
+    hold. ``form_link``: appendix VII's link (``sync.prefill.report_form_link``: a branch's
+    report prints the statistics form prefilled with the branch); None: ``report.form_link``."""
+    link = cfg.report.form_link if form_link is None else form_link.strip()
     local = now.astimezone(cfg.tz)
     today = local.date()
     if branch_code is not None:
@@ -363,8 +366,8 @@ def build_report(
         ReportSection(
             "VII",
             "Phụ lục (mã QR và đường dẫn biểu mẫu thống kê để đơn vị cập nhật)",
-            sentences=(cfg.report.form_link,) if cfg.report.form_link else (),
-            for_staff=not cfg.report.form_link,
+            sentences=(link,) if link else (),
+            for_staff=not link,
         )
     )
     return Report(
@@ -377,7 +380,7 @@ def build_report(
         sections=tuple(sections),
         targets=target_lines(kpis),
         form_title=cfg.report.form_title,
-        form_link=cfg.report.form_link,
+        form_link=link,
     )
 
 

@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+from sync.errors import ConfigError, describe_os_error
 from sync.fsutil import private_dir, private_file
 from sync.model import DataProblem, LedgerEntry, RawResponse, RowAnswers
 
@@ -76,7 +77,10 @@ CREATE TABLE IF NOT EXISTS alerts (
     subject TEXT NOT NULL,
     intent_at TEXT,
     sent_at TEXT,
-    error TEXT NOT NULL DEFAULT ''
+    error TEXT NOT NULL DEFAULT '',
+    -- the message that carries it (a branch's letter bundles several alerts): what the
+    -- transport is asked about after a crash; '' = the alert went as its own message
+    message_key TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS cycles (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -192,10 +196,12 @@ class StateStore:
             if str(path) == ":memory:" or not Path(path).exists():
                 self._db = sqlite3.connect(":memory:", isolation_level=None)
                 self._db.executescript(_SCHEMA)
+                self._message_keys = True
                 return
             uri = Path(path).resolve().as_uri() + "?mode=ro"
             self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
             self._migrate_if_needed(read_only=True)
+            self._message_keys = self._has_column("alerts", "message_key")
             return
         if str(path) != ":memory:":
             private_dir(Path(path).parent)
@@ -208,6 +214,9 @@ class StateStore:
         self._db.execute("PRAGMA synchronous=FULL")
         self._migrate_if_needed(read_only=False)
         self._db.executescript(_SCHEMA)
+        if not self._has_column("alerts", "message_key"):  # a store from before letters
+            self._db.execute("ALTER TABLE alerts ADD COLUMN message_key TEXT NOT NULL DEFAULT ''")
+        self._message_keys = True
         with self._tx():
             self._db.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
@@ -216,6 +225,9 @@ class StateStore:
 
     def close(self) -> None:
         self._db.close()
+
+    def _has_column(self, table: str, column: str) -> bool:
+        return any(r[1] == column for r in self._db.execute(f"PRAGMA table_info({table})"))
 
     def __enter__(self) -> StateStore:
         return self
@@ -375,9 +387,7 @@ class StateStore:
             )
         }
 
-    def diff(
-        self, source_id: str, responses: Sequence[RawResponse], *, complete: bool
-    ) -> Diff:
+    def diff(self, source_id: str, responses: Sequence[RawResponse], *, complete: bool) -> Diff:
         """What storing ``responses`` would change (nothing is written)."""
         existing = self.stored_hashes(source_id)
         upserts: list[tuple[str, bytes, str, bool]] = []
@@ -439,9 +449,7 @@ class StateStore:
                 gone,
             )
             db.executemany("DELETE FROM answers WHERE source_id = ? AND response_id = ?", gone)
-            self._after_read(
-                db, source_id, complete, stamp, cursor, titles, diff.question_ids
-            )
+            self._after_read(db, source_id, complete, stamp, cursor, titles, diff.question_ids)
             changes = diff.changes
             if changes.any:
                 db.execute(
@@ -667,8 +675,7 @@ class StateStore:
         normalised response of the source and remember the new context."""
         with self._tx() as db:
             db.execute(
-                "DELETE FROM norms WHERE answer_id IN (SELECT id FROM answers WHERE "
-                "source_id = ?)",
+                "DELETE FROM norms WHERE answer_id IN (SELECT id FROM answers WHERE source_id = ?)",
                 (source_id,),
             )
             db.execute(
@@ -728,9 +735,7 @@ class StateStore:
         return tuple(DataProblem(**p) for p in json.loads(row[0]))
 
     def set_held(self, source_id: str, problems: Sequence[DataProblem]) -> None:
-        text = (
-            json.dumps([p.__dict__ for p in problems], ensure_ascii=False) if problems else None
-        )
+        text = json.dumps([p.__dict__ for p in problems], ensure_ascii=False) if problems else None
         self._write(
             "INSERT INTO source_state(source_id, held) VALUES (?, ?) "
             "ON CONFLICT(source_id) DO UPDATE SET held = excluded.held",
@@ -740,9 +745,10 @@ class StateStore:
     # -- alert ledger --------------------------------------------------------------------
 
     def ledger(self) -> dict[str, LedgerEntry]:
+        key = "message_key" if self._message_keys else "''"
         rows = self._db.execute(
             "SELECT alert_id, kind, branch_code, milestone_id, status, recipients, subject, "
-            "intent_at, sent_at, error FROM alerts ORDER BY alert_id"
+            f"intent_at, sent_at, error, {key} FROM alerts ORDER BY alert_id"
         ).fetchall()
         return {
             r[0]: LedgerEntry(
@@ -756,6 +762,7 @@ class StateStore:
                 intent_at=_dt(r[7]),
                 sent_at=_dt(r[8]),
                 error=r[9],
+                message_key=r[10],
             )
             for r in rows
         }
@@ -770,16 +777,19 @@ class StateStore:
         recipients: str,
         subject: str,
         now: datetime,
+        message_key: str = "",
     ) -> None:
-        """Written (and committed) before the message leaves: the crash-safety anchor."""
+        """Written (and committed) before the message leaves: the crash-safety anchor.
+        ``message_key``: the letter that carries the alert ("" = its own message)."""
         self._write(
             "INSERT INTO alerts(alert_id, kind, branch_code, milestone_id, status, recipients,"
-            " subject, intent_at, sent_at, error) VALUES (?, ?, ?, ?, 'intent', ?, ?, ?, NULL,"
-            " '') ON CONFLICT(alert_id) DO UPDATE SET status = 'intent', recipients ="
-            " excluded.recipients, subject = excluded.subject, intent_at ="
-            " excluded.intent_at, error = ''",
-            (alert_id, kind, branch_code, milestone_id, recipients, subject, _iso(now)),
-        )
+            " subject, intent_at, sent_at, error, message_key) VALUES (?, ?, ?, ?, 'intent',"
+            " ?, ?, ?, NULL, '', ?) ON CONFLICT(alert_id) DO UPDATE SET status = 'intent',"
+            " recipients = excluded.recipients, subject = excluded.subject, intent_at ="
+            " excluded.intent_at, error = '', message_key = excluded.message_key",
+            (alert_id, kind, branch_code, milestone_id, recipients, subject, _iso(now),
+             message_key),
+        )  # fmt: skip
 
     def record_result(
         self,
@@ -801,6 +811,17 @@ class StateStore:
                 "SELECT alert_id FROM alerts WHERE status = 'intent' ORDER BY alert_id"
             )
         ]
+
+    def intent_messages(self) -> dict[str, list[str]]:
+        """The messages a killed cycle left between intent and result: message key (the
+        alert's own id when it went alone) -> the alerts it carries."""
+        key = "message_key" if self._message_keys else "''"
+        out: dict[str, list[str]] = {}
+        for alert_id, message_key in self._db.execute(
+            f"SELECT alert_id, {key} FROM alerts WHERE status = 'intent' ORDER BY alert_id"
+        ):
+            out.setdefault(message_key or alert_id, []).append(alert_id)
+        return out
 
     # -- cycles ----------------------------------------------------------------------------
 
@@ -893,8 +914,7 @@ class StateStore:
         sorted by rowid: re-encode every response compactly; keep ledger, cycles, tabs."""
         self._db.executescript(_SCHEMA)
         old = self._db.execute(
-            "SELECT source_id, response_id, payload FROM responses "
-            "ORDER BY source_id, rowid"
+            "SELECT source_id, response_id, payload FROM responses ORDER BY source_id, rowid"
         ).fetchall()
         sources = self._db.execute(
             "SELECT source_id, cursor, last_full_read, last_read FROM sources"
@@ -944,3 +964,55 @@ class StateStore:
 def _cols_of(encoded: str) -> int:
     # the encoding starts with the column-set id: "[12,..."
     return int(encoded[1 : encoded.index(",")])
+
+
+# -- opening the store: every way the file can be unusable is one line for staff ----------
+
+
+class StateFileError(ConfigError):
+    """The state file cannot be opened or is damaged; the problem line is for staff."""
+
+
+def is_corrupt(e: sqlite3.DatabaseError) -> bool:
+    """The file is not an SQLite database, or its pages are damaged (not: locked, busy)."""
+    code = (getattr(e, "sqlite_errorcode", 0) or 0) & 0xFF
+    return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def corrupt_message(path: Path | str) -> str:
+    return (
+        f"Tệp trạng thái {path} bị hỏng (không còn là cơ sở dữ liệu SQLite đọc được). Nên khôi "
+        "phục tệp từ bản sao lưu; nếu không có, đổi tên hoặc chuyển tệp đi chỗ khác để chương "
+        "trình tạo tệp mới, nhưng khi đó sổ ghi thư đã gửi bị mất và các thư nhắc có thể được "
+        "gửi lại."
+    )
+
+
+def open_store(path: Path | str, *, read_only: bool = False) -> StateStore:
+    """``StateStore(path)``, with a StateFileError naming the file for a folder, a file that
+    cannot be created or opened, and a damaged one."""
+    if str(path) != ":memory:" and Path(path).is_dir():
+        raise StateFileError(
+            [
+                f"state.path: {path} là một thư mục, không phải tệp; hãy sửa state.path trong "
+                f"tệp cấu hình thành đường dẫn một tệp, ví dụ {Path(path) / 'state.sqlite'}"
+            ]
+        )
+    try:
+        return StateStore(path, read_only=read_only)
+    except sqlite3.DatabaseError as e:
+        if is_corrupt(e):
+            raise StateFileError([corrupt_message(path)]) from e
+        raise StateFileError(
+            [
+                f"Không mở được tệp trạng thái {path} ({e}); hãy kiểm tra state.path trong tệp "
+                "cấu hình và quyền ghi thư mục chứa tệp"
+            ]
+        ) from e
+    except OSError as e:  # creating its folder or the file (sync.fsutil)
+        raise StateFileError(
+            [
+                f"Không tạo được tệp trạng thái {path} ({describe_os_error(e)}); hãy kiểm tra "
+                "state.path trong tệp cấu hình và quyền ghi thư mục chứa tệp"
+            ]
+        ) from e

@@ -17,6 +17,7 @@ from functools import lru_cache
 from scoring.branches import ward_milestone_statuses
 from scoring.learning import LearningProgress
 from scoring.rubric import Rubric
+from sync.alerts import alert_code
 from sync.config import ConcreteMilestone, WardConfig, concrete_milestones
 from sync.model import (
     SIX_CLEAR_KEYS,
@@ -717,6 +718,8 @@ def _ledger_table(cfg: WardConfig, ledger: Sequence[LedgerEntry], updated_at: da
     columns = (
         Column("Thời điểm", "datetime", 17),
         Column("Mã thông báo", "text", 34),
+        # the code printed in the message (a branch's letter carries several notices)
+        Column("Mã thư", "text", 14),
         Column("Loại", "text", 22),
         Column("Mã chi bộ", "text", 10),
         Column("Nội dung", "text", 40),
@@ -744,6 +747,7 @@ def _ledger_table(cfg: WardConfig, ledger: Sequence[LedgerEntry], updated_at: da
             (
                 when(e),
                 e.alert_id,
+                alert_code(e.message_key or e.alert_id),
                 ALERT_KIND_LABELS.get(e.kind, e.kind),
                 e.branch_code,
                 titles.get(content, content),

@@ -7,6 +7,10 @@ Two strengths of comparison:
   (a trailing "*" of a required question, a final ":" or ".").
 - ``fold``: for people's and branches' names typed by respondents. Also drops diacritics
   and maps đ -> d, so "Nguyễn Văn An", "nguyen van an" and "NGUYỄN  VĂN AN" are equal.
+
+Both start from ``clean_spaces``, which drops every invisible or formatting character
+(zero-width joiners, soft hyphens, bidi controls, BOM...) and turns every space variant
+into a plain space. ``visible`` shows those characters in "Lỗi dữ liệu" as ``⟨U+200D⟩``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,24 @@ from collections.abc import Callable
 from functools import lru_cache, wraps
 
 _SPACES = re.compile(r"\s+")
+# Characters that show nothing: every Unicode format character (category Cf: soft hyphen,
+# ZWSP/ZWNJ/ZWJ, LRM/RLM, bidi embeddings, overrides and isolates, word joiner, BOM,
+# Arabic/Kaithi number signs, tags...), the other default-ignorable code points (variation
+# selectors, Hangul fillers, combining grapheme joiner), control characters that are not
+# line breaks or tabs, and lone surrogates. Written as ranges so matching stays in C;
+# tests/test_values_strict.py checks every Cf of the running Python is covered.
+_INVISIBLE_CLASS = (
+    "\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
+    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\u3164\ud800-\udfff\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]+")
+# What ``visible`` marks: the invisible characters, and every space or line break other
+# than the ordinary space, tab and newline (no-break space, U+3000, thin spaces, U+2028...).
+_UNUSUAL = re.compile(f"[{_INVISIBLE_CLASS}]" + r"|[^\S \t\n\r]")
 _QUOTES = str.maketrans(
     {
         "\u201c": '"',
@@ -55,10 +77,27 @@ def _memoised(fn: Callable[[str], str]) -> Callable[[str], str]:
     return wrapper
 
 
+def is_invisible(ch: str) -> bool:
+    """``ch`` (one character) shows nothing and carries no meaning in an answer."""
+    return _INVISIBLE.match(ch) is not None
+
+
+def visible(raw: str) -> str:
+    """``raw`` as typed, with invisible characters and unusual spaces shown as
+    ``⟨U+200D⟩``: a "Lỗi dữ liệu" row must not look identical to the correct name.
+    Ordinary characters, spaces, tabs and line breaks stay as they are; idempotent."""
+    if raw.isascii() and raw.isprintable():  # the common case: nothing to show
+        return raw
+    return _UNUSUAL.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", raw)
+
+
 @_memoised
 def clean_spaces(s: str) -> str:
-    """NFC, no zero-width/BOM chars, straight quotes, single spaces, trimmed."""
-    s = unicodedata.normalize("NFC", s).translate(_QUOTES)
+    """No invisible/format characters, NFC, straight quotes, every space variant (U+00A0,
+    U+3000...) as one plain space, trimmed."""
+    # invisible characters go first: a soft hyphen between a letter and its combining mark
+    # would otherwise keep NFC from composing them
+    s = unicodedata.normalize("NFC", _INVISIBLE.sub("", s)).translate(_QUOTES)
     return _SPACES.sub(" ", s).strip()
 
 

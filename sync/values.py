@@ -18,7 +18,7 @@ from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from sync.model import NOT_APPLICABLE, CriterionValue
-from sync.text import clean_spaces, fold, normalize_title
+from sync.text import clean_spaces, fold, is_invisible, normalize_title
 
 Locale = Literal["vi", "en"]
 T = TypeVar("T")
@@ -36,7 +36,8 @@ def is_blank(text: str | None) -> bool:
     if text is None:
         return True
     s = text.strip()
-    if s and s[0] not in "\u200b\ufeff":  # fast path: asked for every cell of every row
+    # fast path: asked for every cell of every row
+    if s and (s[0].isalnum() or not is_invisible(s[0])):
         return False
     return clean_spaces(s) == ""
 
@@ -48,12 +49,28 @@ def format_date(d: date) -> str:
 
 _FORMAT_HINT = {"vi": "ngày/tháng/năm", "en": "tháng/ngày/năm"}
 
+
+def _only_ascii_digits(s: str) -> None:
+    """Digits are 0–9 only. int(), float() and ``\\d`` also read "٣" (Arabic-Indic), "３"
+    (full-width)...: such an answer comes from another keyboard or a paste, and is
+    reported rather than read."""
+    if s.isascii():
+        return
+    for ch in s:
+        if ch.isnumeric() and not ch.isascii():
+            raise BadValue(
+                f"Có chữ số không phải 0–9 ('{ch}', mã U+{ord(ch):04X}); hãy gõ lại bằng chữ "
+                "số 0–9 trên bàn phím"
+            )
+
+
 # ---------------------------------------------------------------------------------------
 # Dates and timestamps
 # ---------------------------------------------------------------------------------------
 
-_ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
-_LOCAL_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+# [0-9], not \d: \d is any Unicode decimal digit
+_ISO_DATE = re.compile(r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})$")
+_LOCAL_DATE = re.compile(r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})$")
 # an XLSX cell or an ISO string may carry a midnight time after the date
 _MIDNIGHT = re.compile(r"[ T]00:00(:00(\.0+)?)?$")
 
@@ -83,6 +100,7 @@ def _unwrap(got: T | BadValue) -> T:
 
 def _parse_date(text: str, locale: Locale) -> date:
     s = _MIDNIGHT.sub("", clean_spaces(text))
+    _only_ascii_digits(s)
     m = _ISO_DATE.match(s)
     if m:
         y, mo, d = (int(g) for g in m.groups())
@@ -124,9 +142,11 @@ def check_birth_date(d: date, year: int) -> None:
         )
 
 
-_TIME = r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
+_TIME = r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?:\.[0-9]+)?"
 _LOCAL_TS = re.compile(
-    r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:,)?\s+" + _TIME + r"(?:\s*([AaPp])\.?[Mm]\.?)?$"
+    r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})(?:,)?\s+"
+    + _TIME
+    + r"(?:\s*([AaPp])\.?[Mm]\.?)?$"
 )
 
 
@@ -138,6 +158,7 @@ def parse_timestamp(text: str, locale: Locale, tz: ZoneInfo) -> datetime:
     ISO value with an offset is converted to ``tz``.
     """
     s = clean_spaces(text)
+    _only_ascii_digits(s)
     m = _LOCAL_TS.match(s)
     if m:
         a, b, y, hh, mi, ss, ampm = m.groups()
@@ -148,18 +169,28 @@ def parse_timestamp(text: str, locale: Locale, tz: ZoneInfo) -> datetime:
                 raise BadValue(f"Giờ không hợp lệ trong dấu thời gian: {hour} giờ {ampm}M")
             hour = hour % 12 + (12 if ampm.lower() == "p" else 0)
         try:
-            return datetime(int(y), mo, d, hour, int(mi), int(ss or 0), tzinfo=tz)
+            t = datetime(int(y), mo, d, hour, int(mi), int(ss or 0), tzinfo=tz)
         except ValueError as e:
             raise BadValue(
                 f"Dấu thời gian không tồn tại (đọc theo dạng {_FORMAT_HINT[locale]} giờ:phút:giây)"
             ) from e
+        return _plausible_time(t)
     try:
         t = datetime.fromisoformat(s)
     except ValueError:
         raise BadValue(
             f"Không đọc được dấu thời gian; cần dạng {_FORMAT_HINT[locale]} giờ:phút:giây"
         ) from None
+    # checked before converting: "0001-01-01T00:00+14:00" in another zone overflows
+    _plausible_time(t)
     return t.replace(tzinfo=tz) if t.tzinfo is None else t.astimezone(tz)
+
+
+def _plausible_time(t: datetime) -> datetime:
+    # the years a ward config may have (sync.config); outside them a timestamp is broken
+    if not 2000 <= t.year <= 2100:
+        raise BadValue(f"Dấu thời gian năm {t.year} không hợp lý (cần từ năm 2000 đến 2100)")
+    return t
 
 
 # ---------------------------------------------------------------------------------------
@@ -217,16 +248,37 @@ def vietnamese_number(text: str) -> int | None:
 # Counts, numbers, scores
 # ---------------------------------------------------------------------------------------
 
-_INT = re.compile(r"^\+?(\d+)(?:[.,]0{1,2})?$")
-_NUMBER = re.compile(r"^([+-]?)(\d+(?:[.,]\d+)?|[.,]\d+)$")
+_INT = re.compile(r"^\+?([0-9]+)(?:[.,]0{1,2})?$")
+_NUMBER = re.compile(r"^([+-]?)([0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)$")
+
+# No count of people in a ward comes near this: more is a typing mistake (an extra key
+# held down), and a bound keeps int() far from its 4300-digit limit.
+MAX_COUNT = 100_000
+# A number's integer part beyond this many digits is a typing mistake, and float() would
+# round it (or give inf)
+_MAX_DIGITS = 12
 
 
-def parse_int(text: str) -> int:
-    """A count of people: ``12``, `` 12 ``, ``12,0``, ``12.0`` or words ("mười lăm")."""
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # 100.000, as Vietnamese write it
+
+
+def parse_int(text: str, maximum: int = MAX_COUNT) -> int:
+    """A count of people: ``12``, `` 12 ``, ``12,0``, ``12.0`` or words ("mười lăm").
+
+    Digits 0–9 only; above ``maximum`` (100.000 unless told) the count is not plausible.
+    """
     s = clean_spaces(text)
+    _only_ascii_digits(s)
     m = _INT.match(s)
     if m:
-        return int(m.group(1))
+        digits = m.group(1).lstrip("0") or "0"
+        # length first: int() of a 5,000-digit answer raises (and is slow)
+        if len(digits) > len(str(maximum)) or int(digits) > maximum:
+            raise BadValue(
+                f"Số lượng lớn hơn {_thousands(maximum)} là không hợp lý; kiểm tra lại số đã nhập"
+            )
+        return int(digits)
     if _NUMBER.match(s):
         if s.startswith("-"):
             raise BadValue("Số âm không hợp lệ cho một số lượng")
@@ -240,22 +292,35 @@ def parse_int(text: str) -> int:
 def parse_number(text: str) -> float:
     """A number with a decimal comma (``7,5``) or dot (``7.5``); words up to 99."""
     s = clean_spaces(text).replace(" ", "")
-    m = _NUMBER.match(s)
-    if m:
-        return float(s.replace(",", "."))
+    _only_ascii_digits(s)
+    if _NUMBER.match(s):
+        return _to_float(s)
     words = vietnamese_number(text)
     if words is not None:
         return float(words)
     raise BadValue("Không đọc được số (ví dụ hợp lệ: 7,5 hoặc 7.5)")
 
 
+def _to_float(s: str) -> float:
+    """A text matching _NUMBER as a float; too many digits is a BadValue, never inf."""
+    whole = re.split("[.,]", s.lstrip("+-"), maxsplit=1)[0].lstrip("0")
+    if len(whole) > _MAX_DIGITS:
+        raise BadValue(
+            f"Số quá lớn (phần nguyên hơn {_MAX_DIGITS} chữ số): không hợp lý; kiểm tra lại "
+            "số đã nhập"
+        )
+    return float(s.replace(",", "."))
+
+
 _FRACTION = re.compile(r"^(.+?)\s*/\s*(.+)$")
 _POINTS = re.compile(r"\s*(điểm|đ)$", re.IGNORECASE)  # "10 điểm"
 _NA_FOLDED = "khong ap dung"
+_NOT_COUNTED = "; không được tính"  # every score reason ends so
 
 
 def _fmt(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
+    # 7,5 and 1234567 as written, never "1.23457e+06"
+    return f"{x:.6f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 def parse_score(text: str, maximum: float, not_applicable: Sequence[str] = ()) -> CriterionValue:
@@ -276,8 +341,14 @@ def _parse_score_memo(
 
 def _parse_score(text: str, maximum: float, not_applicable: Sequence[str]) -> CriterionValue:
     s = clean_spaces(text)
-    if _NUMBER.match(s):  # the dropdown's plain numbers: the common case, kept fast
-        return _in_range(float(s.replace(",", ".")), maximum)
+    try:
+        _only_ascii_digits(s)
+        if _NUMBER.match(s):  # the dropdown's plain numbers: the common case, kept fast
+            return _in_range(_to_float(s), maximum)
+    except BadValue as e:
+        if e.reason.endswith(_NOT_COUNTED):
+            raise
+        raise BadValue(e.reason + _NOT_COUNTED) from None
     key, folded = normalize_title(s), fold(s)
     for na in not_applicable:
         if key == normalize_title(na) or folded == fold(na):
@@ -307,13 +378,16 @@ def _in_range(value: float, maximum: float) -> float:
             f"Điểm {_fmt(value)} lớn hơn điểm tối đa của tiêu chí ({_fmt(maximum)}); "
             "không được tính"
         )
-    return value
+    return value + 0.0  # "-0" is 0, not -0.0
 
 
 def _number_or_bad(s: str) -> float:
     try:
         return parse_number(s)
-    except BadValue:
+    except BadValue as e:
+        if _NUMBER.match(clean_spaces(s).replace(" ", "")):
+            # a number, only far too long: parse_number's reason says so
+            raise BadValue(e.reason + _NOT_COUNTED) from None
         raise BadValue(
             "Không đọc được điểm; cần một số (ví dụ 7,5) hoặc "
             '"Không áp dụng (tính điểm tối đa)"; không được tính'

@@ -280,8 +280,38 @@ def test_nothing_once_the_milestone_is_done(when: str, state: MilestoneState):
 def test_overdue_cadence_escalation_and_cap(days_overdue: int, expected: str | None):
     now = datetime.combine(DUE + timedelta(days=days_overdue), datetime.min.time(), TZ)
     now = now.replace(hour=9)
-    got = branch_ids(plan(now, [report_status("CB01", now)], window=EVERY_DAY))
+    # the branch had its first notice on time: past the 4th nothing more is sent
+    ledger = ledger_of(entry("bao_cao:CB01:overdue:1", "sent", local("2026-11-21T08:00")))
+    if expected == "bao_cao:CB01:overdue:1":
+        ledger = {}
+    got = branch_ids(plan(now, [report_status("CB01", now)], ledger, window=EVERY_DAY))
     assert got == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize("days_overdue", [29, 200])
+def test_overdue_never_notified_gets_one_notice_after_the_cadence(days_overdue: int):
+    """The daemon started after the cadence ran out: the item gets the notice its age calls
+    for (the 4th, an escalation: more than 14 days over, the supervisor in Cc), once;
+    never a burst of the 1st to 3rd."""
+    now = datetime.combine(DUE + timedelta(days=days_overdue), datetime.min.time(), TZ)
+    now = now.replace(hour=9)
+    first = plan(now, [report_status("CB01", now)], window=EVERY_DAY)
+    assert branch_ids(first) == ["bao_cao:CB01:escalation:4"]
+    (alert,) = first.due
+    assert alert.cc == ("hoa@phuong.example.vn",)
+    # once sent, the cadence's maximum holds: nothing the next day or a month later
+    ledger = ledger_of(entry("bao_cao:CB01:escalation:4", "sent", now))
+    for later in (now + timedelta(days=1), now + timedelta(days=30)):
+        got = plan(later, [report_status("CB01", later)], ledger, window=EVERY_DAY)
+        assert branch_ids(got) == []
+
+
+def test_overdue_catch_up_is_an_overdue_notice_before_the_escalation_age():
+    """With at most one notice, a never-notified item 10 days over gets "overdue:1"
+    (10 < escalate_after_days 14), not an escalation."""
+    now = datetime.combine(DUE + timedelta(days=10), datetime.min.time(), TZ).replace(hour=9)
+    got = plan(now, [report_status("CB01", now)], overdue_max=1, window=EVERY_DAY)
+    assert branch_ids(got) == ["bao_cao:CB01:overdue:1"]
 
 
 def test_overdue_notice_fields():
@@ -487,7 +517,12 @@ def test_digest_on_its_weekday_lists_the_late_branches():
     assert cb10["max_days_overdue"] == (now.date() - PLAN_DUE).days
     # the digest is built after this cycle's notices: it reports the ones going out now
     # (CB01's second overdue notice, retried after its failure; CB10's second one)
-    assert ids(p.due[:-1]) == ["bao_cao:CB01:overdue:2", "bao_cao:CB10:overdue:2"]
+    # CB10's plan, 203 days over and never notified, gets its one catch-up notice
+    assert ids(p.due[:-1]) == [
+        "bao_cao:CB01:overdue:2",
+        "ke_hoach:CB10:escalation:4",
+        "bao_cao:CB10:overdue:2",
+    ]
     assert cb01["last_notice_at"] == "30/11/2026"
     assert cb01["last_notice_kind"] == "Thông báo quá hạn"
     assert cb10["last_notice_at"] == "30/11/2026"

@@ -83,9 +83,10 @@ def test_status_prints_every_branch_and_writes_nothing(ward: Path, capsys):
 def test_preview_mail_renders_due_alerts_without_sending(ward: Path, capsys):
     assert main(["preview-mail", "--config", str(ward), "--now", NOW]) == 0
     out = capsys.readouterr().out
-    # tests/sample_facts.py: 62 escalations to secretaries, the ward's own overdue notice,
-    # the digest, then 24 "Bình dân học vụ số" letters to secretaries and the ward's summary
+    # tests/sample_facts.py: one letter per branch (24), the ward's own overdue notice,
+    # T04's notice, the digest and the staff's "Bình dân học vụ số" summary
     assert f"=== Thư đến hạn gửi: {FIRST_CYCLE_MESSAGES} ===" in out
+    assert out.count("--- thu:CB") == 24
     assert "Tiêu đề: [Quá hạn - đồng gửi Ủy viên phụ trách]" in out
     assert "Kính gửi đồng chí" in out
     assert "Tiêu đề: [Bình dân học vụ số]" in out

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from datetime import datetime
-from email import message_from_bytes
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
 from sync.cycle import run_cycle
 from sync.state import StateStore
+from tests.letters_util import outbox_items, outbox_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
@@ -43,10 +43,8 @@ def _cycle(config: Path, now: datetime = NOW, transport=None):
 
 
 def _outbox_ids(cfg) -> list[str]:
-    ids = []
-    for p in sorted(cfg.mail.outbox_dir.glob("*.eml")):
-        ids.append(message_from_bytes(p.read_bytes())["X-KNS-Alert-Id"])
-    return ids
+    """Every alert the outbox's messages carry (a branch's letter carries several)."""
+    return outbox_items(cfg.mail.outbox_dir)
 
 
 def test_second_cycle_with_same_inputs_changes_nothing_and_sends_nothing(ward: Path):
@@ -112,14 +110,18 @@ def test_kill_mid_cycle_then_rerun_sends_every_due_alert_exactly_once(ward: Path
         _cycle(ward, transport=_dies_after(3, before_send=before_send))
     cfg = load_config(ward)
     with StateStore(cfg.state.path) as st:
-        assert len(st.intents()) == 1  # the interrupted alert is on record as an intent
+        # the interrupted message is on record: each alert it carries is an intent
+        ((key, carried),) = st.intent_messages().items()
+    assert key.startswith("thu:") and len(carried) >= 2  # a branch's letter
 
     rerun, _ = _cycle(ward)
-    (settled,) = rerun.recovered.values()
-    assert settled == ("failed" if before_send else "sent")
+    assert sorted(rerun.recovered) == sorted(carried)
+    assert set(rerun.recovered.values()) == {"failed" if before_send else "sent"}
     ids = _outbox_ids(cfg)
     assert sorted(ids) == sorted(clean.sent)  # every due alert, each exactly once
     assert len(ids) == len(set(ids))
+    keys = [str(m["X-KNS-Alert-Id"]) for m in outbox_messages(cfg.mail.outbox_dir)]
+    assert sorted(keys) == sorted(clean.messages)  # no message twice
     with StateStore(cfg.state.path) as st:
         assert {e.status for e in st.ledger().values()} == {"sent"}
 

@@ -56,6 +56,7 @@ from sync.sample_ward import generate
 from sync.sources.files import FileSource
 from sync.staff import effective_staff, staff_problems
 from sync.tables import build_tables
+from tests.letters_util import outbox_items
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -750,7 +751,6 @@ def test_google_roster_reads_the_staff_tab_in_the_same_call():
 
 def test_cycles_send_follow_ups_once_per_period(tmp_path: Path):
     import shutil
-    from email import message_from_bytes
 
     from sync.backend import embedded_backend
     from sync.cycle import run_cycle
@@ -769,12 +769,8 @@ def test_cycles_send_follow_ups_once_per_period(tmp_path: Path):
             return run_cycle(load_inputs(cfg), store, embedded_backend(cfg), now), cfg
 
     def learning_ids(cfg) -> list[str]:
-        ids = []
-        for p in cfg.mail.outbox_dir.glob("*.eml"):
-            alert_id = str(message_from_bytes(p.read_bytes())["X-KNS-Alert-Id"])
-            if alert_id.startswith("hoc_tap:"):
-                ids.append(alert_id)
-        return sorted(ids)
+        # a branch's follow-up travels in its letter (X-KNS-Items), the staff's alone
+        return sorted(i for i in outbox_items(cfg.mail.outbox_dir) if i.startswith("hoc_tap:"))
 
     early = datetime(2026, 11, 23, 6, 0, tzinfo=TZ)  # before the send window opens
     report, cfg = cycle(early)

@@ -14,6 +14,7 @@ import jinja2
 import pytest
 
 from sync.alerts import alert_code, plan_alerts, plan_digest
+from sync.letters import BranchFacts, Letter, compose_letters
 from sync.mail import BLOCKS, MailError, render_alert
 from sync.model import Alert, AlertKind, Roster
 from sync.outputs.outbox import OutboxTransport, eml_name
@@ -40,6 +41,8 @@ def alert_for(kind: AlertKind, *, roster: Roster = ROSTER, code: str = "CB01") -
         from tests.test_learning import learning_alert
 
         return learning_alert(kind, roster, code, NOW)
+    if kind is AlertKind.LETTER:  # a branch's letter: its notices and its follow-up
+        return letter_for(roster=roster, code=code).message
     when = {
         AlertKind.REMINDER: local("2026-11-18T08:00"),
         AlertKind.OVERDUE: local("2026-11-23T08:00"),
@@ -51,6 +54,36 @@ def alert_for(kind: AlertKind, *, roster: Roster = ROSTER, code: str = "CB01") -
     p = plan_alerts(make_cfg(digest_weekday=0), roster, statuses, ledger, when)
     (found,) = [a for a in p.due if a.kind is kind]
     return found
+
+
+def letter_for(*, roster: Roster = ROSTER, code: str = "CB01") -> Letter:
+    items = [
+        alert_for(AlertKind.ESCALATION, roster=roster, code=code),
+        alert_for(AlertKind.LEARNING, roster=roster, code=code),
+    ]
+    facts = {
+        code: BranchFacts(
+            unregistered=({"name": "Phạm Thị Cúc", "link": CUC_LINK},),
+            problems=(
+                {
+                    "source": "Biểu mẫu 02",
+                    "record": "Dòng 7",
+                    "field": "Tiêu chí 3",
+                    "raw_value": "=1+1",
+                    "reason": "Điểm không phải là số",
+                },
+            ),
+            problem_count=1,
+        )
+    }
+    (letter,) = compose_letters(make_cfg(digest_weekday=0), roster, items, facts, NOW)
+    return letter
+
+
+CUC_LINK = (
+    "https://docs.google.com/forms/d/e/1FAIpQLSx/viewform?usp=pp_url"
+    "&entry.1=Ph%E1%BA%A1m%20Th%E1%BB%8B%20C%C3%BAc&entry.2=1970-01-02"
+)
 
 
 def render(alert: Alert, now: datetime = NOW, **kw) -> EmailMessage:

@@ -40,7 +40,7 @@ from sync.model import (
 from sync.sample_ward import DEFAULT_SEED, _build
 from sync.state import StateStore
 from sync.tables import milestone_text
-from tests.sample_facts import learning_laggards
+from tests.sample_facts import learning_laggards, sample_truth
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -388,14 +388,26 @@ def test_an_overdue_quarter_is_notified_once_per_notice_with_its_own_id(tmp_path
     # notices ended in June, the autumn deadlines are months away), and the digest of week
     # 27 goes out since Monday's weekday has passed.
     late = [c for c in branches if c not in reviewed and c != "CB21"]
+    # The plan (ke_hoach, due 11/05) is 51 days over: past its 4th notice, but this first
+    # cycle never sent one, so each branch whose plan is not issued by 01/07 (the truth's
+    # plan_date) gets that 4th notice once, an escalation (issue 9), in its letter, first
+    # (the milestones' order).
+    truth = sample_truth().branches
+    unplanned = {
+        c
+        for c in branches
+        if c != "CB21" and (truth[c].plan_date is None or truth[c].plan_date > date(2026, 7, 1))
+    }
+    assert unplanned  # the sample has branches that never issued a plan (CB13, ...)
     first = _sample_cycle(config, local("2026-07-01T08:00"))
     # the teams' milestone (due 29/06) is 2 days overdue for T04, the one team without a
     # support log in the sample: its leader gets the first notice, after the branches'
     team = "to_cong_nghe_so:team:T04"
-    assert first == [f"ra_soat_quy:2026-Q2:{c}:overdue:1" for c in late] + [
-        f"{team}:overdue:1",
-        "digest:2026-W27",
-    ]
+    expected: list[str] = []
+    for c in branches:  # one letter per branch, in branch order
+        expected += [f"ke_hoach:{c}:escalation:4"] if c in unplanned else []
+        expected += [f"ra_soat_quy:2026-Q2:{c}:overdue:1"] if c in late else []
+    assert first == [*expected, f"{team}:overdue:1", "digest:2026-W27"]
     # the next day: still the first notice's period, already sent: nothing again
     assert _sample_cycle(config, local("2026-07-02T08:00")) == []
     # a week after the first notice (Wednesday of week 28): the second one, under its own
@@ -404,14 +416,15 @@ def test_an_overdue_quarter_is_notified_once_per_notice_with_its_own_id(tmp_path
     # 05/07, a Sunday, so this is the first cycle in the window since): the sample's files
     # are the same, so the same learners have not passed (tests/sample_facts.py: every
     # branch has some), one letter per branch but CB21 (no e-mail), then the ward's summary
+    # (each branch's letter carries its follow-up after its notices; the plan's catch-up
+    # notice went on 01/07: nothing more of it)
     third = _sample_cycle(config, local("2026-07-08T08:00"))
     laggards = learning_laggards()
-    assert third == [f"ra_soat_quy:2026-Q2:{c}:overdue:2" for c in late] + [
-        f"{team}:overdue:2",
-        "digest:2026-W28",
-        *[f"hoc_tap:{c}:2026-07" for c in branches if laggards.get(c) and c != "CB21"],
-        "hoc_tap:ward:2026-07",
-    ]
+    expected = []
+    for c in branches:
+        expected += [f"ra_soat_quy:2026-Q2:{c}:overdue:2"] if c in late else []
+        expected += [f"hoc_tap:{c}:2026-07"] if laggards.get(c) and c != "CB21" else []
+    assert third == [*expected, f"{team}:overdue:2", "digest:2026-W28", "hoc_tap:ward:2026-07"]
     with StateStore(load_config(config).state.path) as st:
         ledger = st.ledger()
     q2 = [e for e in ledger.values() if e.milestone_id == "ra_soat_quy:2026-Q2"]

@@ -3,10 +3,11 @@ generator's own model of the ward (never from the pipeline's output)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date, datetime, timedelta
-from email import message_from_bytes
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -14,10 +15,16 @@ from openpyxl import load_workbook
 from sync.backend import embedded_backend, load_inputs
 from sync.config import concrete_milestones, load_config
 from sync.cycle import run_cycle
-from sync.sample_ward import DEFAULT_SEED, _build, generate
+from sync.sample_ward import generate
 from sync.state import StateStore
 from sync.text import normalize_title
-from tests.sample_facts import FIRST_CYCLE_MESSAGES, first_cycle_alert_ids
+from tests.letters_util import items_of, outbox_items, outbox_messages
+from tests.sample_facts import (
+    FIRST_CYCLE_MESSAGES,
+    TEAMS_WITHOUT_LOGS,
+    first_cycle_alert_ids,
+    reviews,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
@@ -88,17 +95,7 @@ def test_members_scores_bands_pending_and_gaps(run):
     assert len(set(bands)) == 4  # the sample spreads over every band
 
 
-def _reviews() -> dict[str, list[date]]:
-    """Per branch, the dates of its form A submissions answering "Tiến độ nhiệm vụ" (the
-    truth keeps only the final one: read from the generator's own model)."""
-    out: dict[str, list[date]] = {}
-    for s in _build(DEFAULT_SEED).form_a:
-        if s.branch and s.values.get("task_progress"):
-            out.setdefault(s.branch, []).append(s.at.date())
-    return out
-
-
-REVIEWS = _reviews()
+REVIEWS = reviews()
 
 
 def _done_on(b, kind: str, starts: date | None = None) -> date | None:
@@ -225,9 +222,11 @@ def _notice(policy, milestone_id: str, who: str, due: date, *, escalate: bool) -
     days = (TODAY - due).days
     if days >= 1:
         n = 1 + (days - 1) // policy.overdue_every_days
-        if n > policy.overdue_max:
-            return None
         nominal = 1 + (n - 1) * policy.overdue_every_days
+        if n > policy.overdue_max:
+            # the first cycle sent nothing before: an item past the cadence gets its last
+            # notice once, as urgent as its age
+            n, nominal = policy.overdue_max, days
         kind = "escalation" if escalate and nominal >= policy.escalate_after_days else "overdue"
         return f"{milestone_id}:{who}:{kind}:{n}"
     reached = [o for o in policy.reminder_days_before if (due - TODAY).days <= o]
@@ -253,6 +252,10 @@ def _expected_alert_ids(cfg, truth) -> set[str]:
             alert_id = _notice(policy, m.id, "ward", m.due, escalate=False)
             if alert_id:
                 ids.add(alert_id)
+    for team in TEAMS_WITHOUT_LOGS:  # no support logged: to_cong_nghe_so still open
+        for m in milestones:
+            if m.scope == "team":
+                ids.add(_notice(policy, m.id, f"team:{team}", m.due, escalate=False))
     ids.add("digest:2026-W48")  # Monday, and there are late branches
     return ids | _expected_learning_ids(cfg, truth)
 
@@ -282,45 +285,110 @@ def test_the_policy_gives_the_hand_counted_first_cycle(run):
     cfg, _, _, truth = run
     expected = _expected_alert_ids(cfg, truth)
     assert expected == first_cycle_alert_ids()  # tests/sample_facts.py: why each is due
-    assert len(expected) == FIRST_CYCLE_MESSAGES
 
 
 def test_alerts_sent_are_exactly_the_due_ones(run):
     cfg, report, wb, truth = run
     expected = _expected_alert_ids(cfg, truth)
     assert set(report.sent) == expected
-    files = {
-        message_from_bytes(p.read_bytes())["X-KNS-Alert-Id"]
-        for p in cfg.mail.outbox_dir.glob("*.eml")
-    }
-    assert files == expected
+    carried = outbox_items(cfg.mail.outbox_dir)
+    assert sorted(carried) == sorted(expected)  # each alert in exactly one message
+    assert len(outbox_messages(cfg.mail.outbox_dir)) == FIRST_CYCLE_MESSAGES
     log = {r["Mã thông báo"]: r for r in _rows(wb["Nhật ký gửi thư"])}
     assert set(log) == expected
     assert {r["Trạng thái"] for r in log.values()} == {"Đã gửi"}
 
 
+def _body(msg) -> str:
+    return msg.get_payload(0).get_payload(decode=True).decode("utf-8")
+
+
 def test_secretary_mail_speaks_only_of_their_branch(run):
     cfg, report, _, truth = run
     names = {code: b.name for code, b in truth.branches.items()}
-    for p in cfg.mail.outbox_dir.glob("*.eml"):
-        msg = message_from_bytes(p.read_bytes())
-        alert_id = msg["X-KNS-Alert-Id"]
-        if alert_id.startswith("digest:") or alert_id.startswith("hoc_tap:ward:"):
+    for msg in outbox_messages(cfg.mail.outbox_dir):
+        key = msg["X-KNS-Alert-Id"]
+        if key.startswith("digest:") or key.startswith("hoc_tap:ward:"):
             continue
-        if alert_id.startswith("hoc_tap:"):  # hoc_tap:{branch}:{occurrence}
-            own = alert_id.split(":")[1]
-            body = msg.get_payload(0).get_payload(decode=True).decode("utf-8")
+        body = _body(msg)
+        if key.startswith("thu:"):  # a branch's letter: thu:{branch}:{digest}
+            own = key.split(":")[1]
+            assert names[own] in body
             others = [n for c, n in names.items() if c != own and n in body and n not in names[own]]
-            assert others == [], (alert_id, others)
+            assert others == [], (key, others)
+            assert all(i.split(":")[-3] == own or i.split(":")[1] == own for i in items_of(msg))
             continue
-        # {milestone}:{branch}:{kind}:{n}; a quarter's milestone id has a colon of its own
-        own = alert_id.split(":")[-3]
-        if own == "ward":  # the ward's own milestone: to the ward staff, no branch at all
-            assert msg["To"] == ", ".join(cfg.mail.ward_staff)
-            body = msg.get_payload(0).get_payload(decode=True).decode("utf-8")
-            assert not [n for n in names.values() if n in body], alert_id
+        # {milestone}:{who}:{kind}:{n}; a quarter's milestone id has a colon of its own
+        own = key.split(":")[-3]
+        if own == "ward" or key.split(":")[-4] == "team":
+            # the ward's own milestone (to the ward staff) or a team's (to its leader): no
+            # branch at all
+            assert not [n for n in names.values() if n in body], key
+            if own == "ward":
+                assert msg["To"] == ", ".join(cfg.mail.ward_staff)
             continue
-        body = msg.get_payload(0).get_payload(decode=True).decode("utf-8")
-        assert names[own] in body
-        others = [n for c, n in names.items() if c != own and n in body and n not in names[own]]
-        assert others == [], (alert_id, others)
+        raise AssertionError(f"a branch's notice outside its letter: {key}")
+
+
+_SECTION = re.compile(r"^(ĐẢNG VIÊN CHƯA NỘP BẢN ĐĂNG KÝ|ĐẢNG VIÊN CHƯA ĐƯỢC CẤP ỦY CHẤM ĐIỂM)")
+_LISTED = re.compile(r"^\d+\. (.+?)(?:: (https://\S+))?$")
+
+
+def _listed(body: str) -> dict[str, list[tuple[str, str]]]:
+    """The letter's two lists of members: section heading -> (name, link) in order."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    section = None
+    for line in body.splitlines():
+        head = _SECTION.match(line)
+        if head:
+            section = head.group(1)
+            out[section] = []
+            continue
+        if section is None:
+            continue
+        item = _LISTED.match(line)
+        if item:
+            out[section].append((item.group(1), item.group(2) or ""))
+        elif line and not line.startswith("Mỗi đường liên kết"):
+            section = None
+    return out
+
+
+def test_letter_names_who_has_not_registered_or_been_scored_with_their_own_links(run):
+    """Each letter lists its own branch's members without a Biểu mẫu 01 and without a
+    committee score (the generator's truth), each with a link prefilled with their name."""
+    cfg, _, _, truth = run
+    letters = [
+        m for m in outbox_messages(cfg.mail.outbox_dir) if m["X-KNS-Alert-Id"].startswith("thu:")
+    ]
+    assert len(letters) == 24
+    for msg in letters:
+        own = msg["X-KNS-Alert-Id"].split(":")[1]
+        mine = [m for m in truth.members.values() if m.branch_code == own and not m.exempt]
+        listed = _listed(_body(msg))
+        unregistered = sorted(m.name for m in mine if not m.registered)
+        unscored = sorted(
+            m.name for m in mine if m.committee_total is None and not m.committee_review
+        )
+        got_unregistered = listed.get("ĐẢNG VIÊN CHƯA NỘP BẢN ĐĂNG KÝ", [])
+        got_unscored = listed.get("ĐẢNG VIÊN CHƯA ĐƯỢC CẤP ỦY CHẤM ĐIỂM", [])
+        assert sorted(n for n, _ in got_unregistered) == unregistered, own
+        assert sorted(n for n, _ in got_unscored) == unscored, own
+        for name, link in got_unregistered + got_unscored:
+            assert link.startswith("https://docs.google.com/forms/"), (own, name)
+            assert quote(name) in link, (own, name)  # the member's own link
+
+
+def test_cb13_gets_one_letter_with_the_plan_overdue_since_may(run):
+    """CB13 never reported (sample_ward.py: "never_reported"): its plan, due 11/05, was
+    196 days over on the first cycle, past the cadence's 4th notice. It gets one notice of
+    it (an escalation, its supervisor in Cc), in its one letter with everything else."""
+    cfg, report, _, truth = run
+    letters = [m for m in outbox_messages(cfg.mail.outbox_dir) if ":CB13:" in m["X-KNS-Alert-Id"]]
+    assert len(letters) == 1
+    (letter,) = letters
+    assert "ke_hoach:CB13:escalation:4" in items_of(letter)
+    assert letter["Cc"]  # the supervising committee member
+    body = _body(letter)
+    assert "Ban hành kế hoạch, quán triệt đến đảng viên" in body
+    assert "đã quá hạn 196 ngày" in body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -512,6 +513,7 @@ def test_ledger_tab(tables):
     assert [c.header for c in t.columns] == [
         "Thời điểm",
         "Mã thông báo",
+        "Mã thư",
         "Loại",
         "Mã chi bộ",
         "Nội dung",
@@ -530,6 +532,9 @@ def test_ledger_tab(tables):
         "nhiem_vu:CB01:overdue:4",
     ]
     by_id = {r["Mã thông báo"]: r for r in rows}
+    # the code printed in the message: these went alone, so the code of their own id
+    digest_code = "KNS-" + hashlib.sha256(b"digest:2026-W47").hexdigest()[:8].upper()
+    assert by_id["digest:2026-W47"]["Mã thư"] == digest_code
     assert by_id["nhiem_vu:CB01:overdue:3"]["Loại"] == "Quá hạn, báo Ủy viên phụ trách"
     assert by_id["nhiem_vu:CB01:overdue:2"]["Loại"] == "Quá hạn"
     assert by_id["dang_ky:CB01:reminder:2d"]["Loại"] == "Nhắc hạn"

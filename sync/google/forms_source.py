@@ -448,3 +448,11 @@ class FormsSource:
                 "sửa để đọc câu trả lời)"
             )
         return f"Không đọc được biểu mẫu {self.form_id}: {e}"
+
+
+def responder_uri(apis: GoogleApis, form_id: str) -> str:
+    """The form's public page (``responderUri`` of ``forms.get``): the base of prefilled
+    links (sync/prefill.py) for a source read through the API without a ``form_url``.
+    "" when Google gives none; GoogleApiError when the form cannot be read."""
+    form = apis.execute("forms", apis.forms().forms().get(formId=form_id))
+    return str(form.get("responderUri") or "")

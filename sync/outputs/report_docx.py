@@ -61,6 +61,9 @@ from docx.text.paragraph import Paragraph
 
 from sync.fsutil import private_dir, private_file
 from sync.model import Figure, Quote, Report, ReportSection, TargetLine
+
+# the project's one QR function (`kns qr` draws the same codes); qr_png stays importable here
+from sync.outputs.qr_page import QR_WIDTH_CM, qr_png
 from sync.report import STAFF_MARKER, STAFF_REASON
 
 # Found by tests and by other outputs (the report tab) to tell the places staff must write.
@@ -69,8 +72,6 @@ QR_TOO_LONG = "(Đường dẫn quá dài, không tạo được mã QR)"
 
 AUTHOR = "kynangso-sync"
 CAMPAIGN = "Đảng viên tiên phong học tập kỹ năng số"
-QR_WIDTH_CM = 3.5
-QR_DPI = 300  # print resolution the QR picture's pixels are sized for
 NO_COUNT = "—"
 
 FONT = "Times New Roman"
@@ -95,19 +96,6 @@ def xml_safe(text: str) -> str:
     """``text`` without the characters an XML 1.0 document cannot hold (respondents paste
     control characters; python-docx would raise on them)."""
     return _ILLEGAL_XML_RE.sub("", text)
-
-
-def qr_png(link: str) -> bytes:
-    """The QR code of ``link`` as a PNG sized to print ``QR_WIDTH_CM`` wide at ``QR_DPI``
-    (error correction M: still readable from a slightly smudged printout)."""
-    qr = segno.make(link, error="m", micro=False, boost_error=False)
-    modules = qr.symbol_size()[0]  # with the quiet zone
-    target_px = QR_WIDTH_CM / 2.54 * QR_DPI
-    scale = max(1, round(target_px / modules))
-    dpi = round(modules * scale * 2.54 / QR_WIDTH_CM)  # so the picture's own size is 3.5 cm
-    buf = io.BytesIO()
-    qr.save(buf, kind="png", scale=scale, dpi=dpi)
-    return buf.getvalue()
 
 
 def report_title(report: Report) -> str:

@@ -61,6 +61,7 @@ class _Fault:
     after_effect: bool = False
     reason: str | None = None
     message: str | None = None
+    skip: int = 0  # matching requests let through before the fault applies
 
     def matches(self, route: Route) -> bool:
         return (self.api is None or self.api == route.api) and (
@@ -473,12 +474,16 @@ class FakeWorkspace:
         api: str | None = None,
         method_id: str | None = None,
         after_effect: bool = False,
+        skip: int = 0,
     ) -> None:
         """The next ``n`` matching requests get no answer: the connection is closed (with
-        ``after_effect`` only after the request was applied)."""
+        ``after_effect`` only after the request was applied). ``skip``: that many matching
+        requests are answered first."""
         with self._lock:
             self._faults.append(
-                _Fault("drop", n, api=api, method_id=method_id, after_effect=after_effect)
+                _Fault(
+                    "drop", n, api=api, method_id=method_id, after_effect=after_effect, skip=skip
+                )
             )
 
     def clear_faults(self) -> None:
@@ -578,6 +583,9 @@ class FakeWorkspace:
     def _take_fault(self, route: Route) -> _Fault | None:
         for fault in self._faults:
             if fault.remaining > 0 and fault.matches(route):
+                if fault.skip:
+                    fault.skip -= 1
+                    continue
                 fault.remaining -= 1
                 if fault.remaining == 0:
                     self._faults.remove(fault)

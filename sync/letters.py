@@ -1,0 +1,356 @@
+"""One message per branch per cycle: the alerts due for a branch, bundled into a letter.
+
+Pure: a function of the planned alerts, what the evaluation says about the branch, the
+ledger and the clock value. Each alert keeps its own id in the ledger (exactly once holds
+per alert); the letter has a key of its own, derived from the ids it carries, which the
+mail transport is asked about after a crash (``was_sent``) and which gives the letter's
+code ("KNS-…") and Message-ID.
+
+What goes in a branch's letter (``branch_letter.j2``), for that branch only:
+- every reminder, overdue notice and escalation due for it, each with the link to the form
+  that settles it (prefilled with the branch: ``sync.prefill``), the supervising committee
+  member in Cc when any item is an escalation;
+- the "Bình dân học vụ số" follow-up of its learners, when one is due;
+- the members who have not registered (Biểu mẫu 01) or not been scored (Biểu mẫu 02), by
+  name, each with a link prefilled with their own name, birth date and branch;
+- the data problems found in the branch's own submissions, with what to fix.
+
+Messages to the ward staff (the ward's own milestones, the digests) and to a team's
+leader go on as one message per alert (their key is the alert id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sync.alerts import (
+    _LIMIT_PRIORITY,
+    _natural,
+    alert_code,
+    fmt_datetime,
+    sent_on,
+    summary_location,
+)
+from sync.config import WardConfig, concrete_milestones
+from sync.model import (
+    Alert,
+    AlertKind,
+    Branch,
+    DataProblem,
+    LedgerEntry,
+    Member,
+    MemberResult,
+    Roster,
+)
+
+LETTER_PREFIX = "thu"  # a letter's key: "thu:CB13:3f9a1c2b7d10"
+# the alert kinds a branch's letter carries
+LETTER_KINDS = frozenset(
+    {AlertKind.REMINDER, AlertKind.OVERDUE, AlertKind.ESCALATION, AlertKind.LEARNING}
+)
+MAX_PROBLEMS = 30  # above this a letter gives the count and sends the reader to the tab
+MAX_NAMES = 200  # a branch larger than this is a roster mistake; the tab has the full list
+
+# How a letter names each kind of item.
+ITEM_LABELS: Mapping[str, str] = {
+    AlertKind.REMINDER.value: "Sắp đến hạn",
+    AlertKind.OVERDUE.value: "Quá hạn",
+    AlertKind.ESCALATION.value: "Quá hạn (đồng gửi Ủy viên phụ trách)",
+}
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One message: ``message`` is what is rendered and sent (its ``alert_id`` is the
+    letter's key), ``items`` the alerts it carries (each its own ledger entry)."""
+
+    message: Alert
+    items: tuple[Alert, ...]
+
+    @property
+    def key(self) -> str:
+        return self.message.alert_id
+
+
+@dataclass(frozen=True)
+class BranchFacts:
+    """What a branch's letter says besides its items (built from the evaluation)."""
+
+    unregistered: tuple[dict[str, str], ...] = ()  # name, link
+    unscored: tuple[dict[str, str], ...] = ()  # name, link
+    to_review: tuple[dict[str, str], ...] = ()  # name, reason, link
+    problems: tuple[dict[str, str], ...] = ()  # source, record, field, raw_value, reason
+    problem_count: int = 0
+    links: tuple[dict[str, str], ...] = ()  # title, url: every form of the branch
+    milestone_links: Mapping[str, dict[str, str]] | None = None  # milestone id -> title, url
+
+
+def letter_key(branch_code: str, item_ids: Iterable[str]) -> str:
+    """Stable for the same items: each alert is sent once, so a key is never reused for
+    another message, and a letter retried after a failure keeps its key."""
+    digest = hashlib.sha256("\n".join(sorted(item_ids)).encode("utf-8")).hexdigest()[:12]
+    return f"{LETTER_PREFIX}:{branch_code}:{digest}"
+
+
+def bundles(alert: Alert) -> bool:
+    """Whether the alert goes in its branch's letter (not a staff or team message)."""
+    return (
+        alert.kind in LETTER_KINDS
+        and bool(alert.branch_code)
+        and not alert.branch_code.startswith("team:")
+    )
+
+
+def compose_letters(
+    cfg: WardConfig,
+    roster: Roster,
+    alerts: Sequence[Alert],
+    facts: Mapping[str, BranchFacts],
+    now: datetime,
+) -> list[Letter]:
+    """The messages that carry ``alerts`` (all due now, addressed): one letter per branch,
+    every other alert as its own message. In sending order: the ward staff's messages,
+    the branches' letters by code ("CB2" before "CB10"), the teams', then the rest (the
+    digests), each group in the order planned."""
+    grouped: dict[str, list[Alert]] = {}
+    order: list[tuple[str, Alert | None]] = []
+    for alert in alerts:
+        if bundles(alert):
+            if alert.branch_code not in grouped:
+                grouped[alert.branch_code] = []
+                order.append((alert.branch_code, None))
+            grouped[alert.branch_code].append(alert)
+        else:
+            order.append(("", alert))
+    local_now = now.astimezone(cfg.tz)
+    letters: list[tuple[tuple[object, ...], Letter]] = []
+    for i, (code, single) in enumerate(order):
+        if single is not None:
+            # the ward staff's messages first, teams' after the branches, others last
+            who = single.branch_code
+            digest = single.kind in (AlertKind.DIGEST, AlertKind.LEARNING_DIGEST)
+            rank = 3 if digest else 0 if not who else 2 if who.startswith("team:") else 3
+            letters.append(((rank, _natural(who), i), Letter(single, (single,))))
+            continue
+        branch = roster.branch(code)
+        letter = _branch_letter(cfg, branch, tuple(grouped[code]), facts.get(code), local_now)
+        letters.append(((1, _natural(code), i), letter))
+    letters.sort(key=lambda kl: kl[0])
+    return [letter for _, letter in letters]
+
+
+def within_limit(
+    cfg: WardConfig,
+    letters: Sequence[Letter],
+    ledger: Mapping[str, LedgerEntry],
+    today: date,
+    *,
+    reserve: int = 0,
+) -> tuple[list[Letter], list[Letter]]:
+    """Split ``letters`` into what fits today's remaining sending quota (less ``reserve``
+    messages kept for the digest) and what waits for a later day: the letters with the most
+    urgent item first, otherwise in order."""
+    limit = cfg.mail.daily_limit
+    if limit is None:
+        return list(letters), []
+    room = max(0, limit - sent_on(ledger, today, cfg.tz) - reserve)
+
+    def urgency(i: int) -> tuple[int, int]:
+        return (min(_LIMIT_PRIORITY[a.kind] for a in letters[i].items), i)
+
+    keep = set(sorted(range(len(letters)), key=urgency)[:room])
+    return (
+        [x for i, x in enumerate(letters) if i in keep],
+        [x for i, x in enumerate(letters) if i not in keep],
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The branch's facts
+# ---------------------------------------------------------------------------------------
+
+
+def branch_facts(
+    cfg: WardConfig,
+    mappings: Mapping[str, Any],
+    roster: Roster,
+    members: Sequence[MemberResult],
+    problems: Sequence[DataProblem],
+    codes: Iterable[str],
+) -> dict[str, BranchFacts]:
+    """For each branch in ``codes``: who has not registered or been scored, its own data
+    problems, and its prefilled form links. Only these branches are looked at."""
+    from sync.prefill import branch_links, member_links, milestone_link
+
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    results: dict[str, MemberResult] = {
+        r.member_code: r for r in members if r.branch_code in wanted
+    }
+    own_problems: dict[str, list[DataProblem]] = {}
+    for p in problems:
+        if p.branch_code in wanted:
+            own_problems.setdefault(p.branch_code, []).append(p)
+    concrete = concrete_milestones(cfg)
+    out: dict[str, BranchFacts] = {}
+    for code in wanted:
+        try:
+            branch = roster.branch(code)
+        except KeyError:
+            continue
+        unregistered: list[dict[str, str]] = []
+        unscored: list[dict[str, str]] = []
+        to_review: list[dict[str, str]] = []
+        for member in roster.members_of(code):
+            if member.exempt:
+                continue  # not asked to register or be scored (scoring/branches.py)
+            result = results.get(member.code)
+            links = {link.kind: link.url for link in member_links(cfg, mappings, member, branch)}
+            if result is None or result.registration is None:
+                unregistered.append(_person(member, links.get("registration", "")))
+            if result is not None and result.review_reason:
+                to_review.append(
+                    {
+                        **_person(member, links.get("scoring", "")),
+                        "reason": result.review_reason,
+                    }
+                )
+            elif result is None or result.committee_total is None:
+                unscored.append(_person(member, links.get("scoring", "")))
+        mine = sorted(own_problems.get(code, ()), key=DataProblem.sort_key)
+        by_milestone: dict[str, dict[str, str]] = {}
+        for m in concrete:
+            if m.done_when is None:
+                continue
+            link = milestone_link(cfg, mappings, branch, m.done_when)
+            if link is not None:
+                by_milestone[m.id] = {"title": link.title, "url": link.url}
+        out[code] = BranchFacts(
+            unregistered=tuple(unregistered[:MAX_NAMES]),
+            unscored=tuple(unscored[:MAX_NAMES]),
+            to_review=tuple(to_review[:MAX_NAMES]),
+            problems=tuple(
+                {
+                    "source": p.source,
+                    "record": p.record,
+                    "field": p.field,
+                    "raw_value": p.raw_value,
+                    "reason": p.reason,
+                }
+                for p in mine[:MAX_PROBLEMS]
+            ),
+            problem_count=len(mine),
+            links=tuple(
+                {"title": link.title, "url": link.url}
+                for link in branch_links(cfg, mappings, branch)
+            ),
+            milestone_links=by_milestone,
+        )
+    return out
+
+
+def _person(member: Member, link: str) -> dict[str, str]:
+    return {"name": member.name, "link": link}
+
+
+# ---------------------------------------------------------------------------------------
+# A branch's letter
+# ---------------------------------------------------------------------------------------
+
+
+def _branch_letter(
+    cfg: WardConfig,
+    branch: Branch,
+    items: tuple[Alert, ...],
+    facts: BranchFacts | None,
+    local_now: datetime,
+) -> Letter:
+    facts = facts or BranchFacts()
+    key = letter_key(branch.code, (a.alert_id for a in items))
+    notices = [a for a in items if a.kind is not AlertKind.LEARNING]
+    learning = next((a for a in items if a.kind is AlertKind.LEARNING), None)
+    escalated = any(a.kind is AlertKind.ESCALATION for a in notices)
+    to = tuple(dict.fromkeys(t for a in items for t in a.to))
+    cc = tuple(
+        dict.fromkeys(
+            c for a in items if a.kind is AlertKind.ESCALATION for c in a.cc if c not in to
+        )
+    )
+    links = facts.milestone_links or {}
+    entries = [_item(a, links.get(a.milestone_id)) for a in notices]
+    overdue = [e for e in entries if e["overdue"]]
+    upcoming = [e for e in entries if not e["overdue"]]
+    supervisor = (
+        next((str(a.context.get("supervisor_name", "")) for a in notices if a.cc), "")
+        or branch.supervisor_name.strip()
+    )
+    counts = [
+        f"{len(overdue)} nội dung quá hạn" if overdue else "",
+        f"{len(upcoming)} nội dung sắp đến hạn" if upcoming else "",
+        f"{learning.context.get('not_passed')} người chưa đạt Bình dân học vụ số"
+        if learning is not None
+        else "",
+    ]
+    context: dict[str, object] = {
+        "ward_name": cfg.ward.name,
+        "scope": "branch",
+        "counts_text": ", ".join(c for c in counts if c),
+        "item_ids": [a.alert_id for a in items],
+        "branch_code": branch.code,
+        "branch_name": branch.name,
+        "secretary_name": branch.secretary_name.strip(),
+        "supervisor_name": supervisor if cc else "",
+        "supervisor_copied": bool(cc),
+        "escalated": escalated,
+        "as_of": fmt_datetime(local_now),
+        "overdue_items": overdue,
+        "upcoming_items": upcoming,
+        "item_count": len(items),
+        "learning": dict(learning.context) if learning is not None else None,
+        "unregistered": list(facts.unregistered),
+        "unscored": list(facts.unscored),
+        "to_review": list(facts.to_review),
+        "problems": list(facts.problems),
+        "problem_count": facts.problem_count,
+        "problems_more": max(0, facts.problem_count - len(facts.problems)),
+        "links": list(facts.links),
+        "summary_location": summary_location(cfg),
+        "alert_code": alert_code(key),
+    }
+    message = Alert(
+        alert_id=key,
+        kind=AlertKind.LETTER,
+        to=to,
+        cc=cc,
+        branch_code=branch.code,
+        milestone_id="",
+        occurrence="",
+        due_at=min(a.due_at for a in items),
+        context=context,
+    )
+    return Letter(message, items)
+
+
+def _item(alert: Alert, link: dict[str, str] | None) -> dict[str, object]:
+    c = alert.context
+    return {
+        "alert_id": alert.alert_id,
+        "kind": alert.kind.value,
+        "label": ITEM_LABELS.get(alert.kind.value, alert.kind.value),
+        "overdue": alert.kind is not AlertKind.REMINDER,
+        "milestone_id": alert.milestone_id,
+        "title": c.get("milestone_title", alert.milestone_id),
+        "due_date": c.get("due_date", ""),
+        "starts_date": c.get("starts_date", ""),
+        "days_left": c.get("days_left", 0),
+        "days_overdue": c.get("days_overdue", 0),
+        "notice_number": c.get("notice_number"),
+        "notice_max": c.get("notice_max"),
+        "link": (link or {}).get("url", ""),
+        "link_title": (link or {}).get("title", ""),
+    }
