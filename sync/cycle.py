@@ -70,7 +70,7 @@ from sync.guard import (
     roster_shrink,
     source_problem,
 )
-from sync.letters import Letter, branch_facts, bundles, compose_letters, within_limit
+from sync.letters import FactsIndex, Letter, compose_letters, with_facts, within_limit
 from sync.model import (
     Alert,
     AlertKind,
@@ -399,9 +399,7 @@ def run_cycle(
             ]  # fmt: skip
             report.tables = (
                 *report.tables,
-                support_table(
-                    support, read.teams, cfg.ward.year, stamp, milestones=team_states
-                ),
+                support_table(support, read.teams, cfg.ward.year, stamp, milestones=team_states),
             )
         _mark("lập bảng")
         if not dry_run:
@@ -766,9 +764,7 @@ def _support_summary(
     return summarize_support(evaluation.support, teams, cfg.teams.targets, cfg.ward.year)
 
 
-def _write_report(
-    store: StateStore, documents: DocumentWriter, ward_report: Report
-) -> Path | None:
+def _write_report(store: StateStore, documents: DocumentWriter, ward_report: Report) -> Path | None:
     """Rewrite the year-end report when its content (or its date line) changed, or the file
     is gone: a province's draft takes seconds to render. A report that cannot be written is
     one line in the log; the cycle (tabs written, mail sent) stands."""
@@ -952,12 +948,16 @@ class LetterPlan:
     def alerts(self, digest: AlertPlan, staff_sent: Sequence[Alert] = ()) -> AlertPlan:
         """What the plan says of every alert, the digest's plan after the letters'."""
         staff_held = tuple(a for a in self.staff_learning if a not in staff_sent)
-        return AlertPlan(
-            tuple(a for x in self.letters for a in x.items),
-            self.waiting,
-            self.unaddressable,
-            tuple(a for x in self.held for a in x.items),
-        ).with_digest(digest).with_digest(AlertPlan(tuple(staff_sent), (), (), staff_held))
+        return (
+            AlertPlan(
+                tuple(a for x in self.letters for a in x.items),
+                self.waiting,
+                self.unaddressable,
+                tuple(a for x in self.held for a in x.items),
+            )
+            .with_digest(digest)
+            .with_digest(AlertPlan(tuple(staff_sent), (), (), staff_held))
+        )
 
 
 def plan_letters(
@@ -981,15 +981,8 @@ def plan_letters(
     follow_ups = [a for a in learning.due if a.kind is AlertKind.LEARNING]
     staff_learning = tuple(a for a in learning.due if a.kind is not AlertKind.LEARNING)
     items = [a for a in (*notices.due, *follow_ups) if a.alert_id not in ledger or not went_out(a)]
-    facts = branch_facts(
-        cfg,
-        inputs.mappings,
-        notice_roster,
-        evaluation.members,
-        evaluation.problems,
-        {a.branch_code for a in items if bundles(a)},
-    )
-    letters = compose_letters(cfg, notice_roster, items, facts, now)
+    # what a letter says of its branch is added when it is rendered (_with_facts)
+    letters = compose_letters(cfg, notice_roster, items, {}, now)
     reserve = 1 if digest_would_go(cfg, tracks, ledger, now) else 0
     today = now.astimezone(cfg.tz).date()
     letters, held = within_limit(cfg, letters, ledger, today, reserve=reserve)
@@ -1037,18 +1030,24 @@ def _deliver(
         went_out=(lambda alert: False) if dry_run else went_out,
     )
     report.letters = planned.letters
+
+    index = FactsIndex(cfg, inputs.mappings, notice_roster, evaluation.members, evaluation.problems)
+
+    def enrich(letters: Sequence[Letter]) -> list[Letter]:
+        codes = {x.message.branch_code for x in letters if x.message.kind is AlertKind.LETTER}
+        facts = index.facts(codes)
+        return [with_facts(x, facts.get(x.message.branch_code)) for x in letters]
+
     if dry_run:
         after = {
             **ledger,
             **{a.alert_id: sent_entry(a, now) for x in planned.letters for a in x.items},
         }
-        digest = plan_digest(
-            cfg, notice_roster, tracks, after, now, queued_count=len(planned.held)
-        )
+        digest = plan_digest(cfg, notice_roster, tracks, after, now, queued_count=len(planned.held))
         singles = (*digest.due, *planned.staff_learning)
-        report.letters = [*planned.letters, *(Letter(a, (a,)) for a in singles)]
+        report.letters = [*enrich(planned.letters), *(Letter(a, (a,)) for a in singles)]
         return planned.alerts(digest, planned.staff_learning)
-    _send_all(inputs, planned.letters, store, transport, now, report)
+    _send_all(inputs, planned.letters, store, transport, now, report, enrich)
     digest = plan_digest(
         cfg, notice_roster, tracks, store.ledger(), now, queued_count=len(planned.held)
     )
@@ -1069,6 +1068,7 @@ def _send_all(
     transport: MailTransport,
     now: datetime,
     report: CycleReport,
+    enrich: Callable[[Sequence[Letter]], list[Letter]] = list,
 ) -> None:
     """Each letter: intent of every alert it carries (committed) -> send -> result. Where
     the transport can tell after a crash whether a message left (the outbox, Gmail),
@@ -1076,7 +1076,8 @@ def _send_all(
     message at a time."""
     batch_size = max(1, int(getattr(transport, "batch_size", 1)))
     for start in range(0, len(letters), batch_size):
-        _send_batch(inputs, letters[start : start + batch_size], store, transport, now, report)
+        batch = enrich(letters[start : start + batch_size])
+        _send_batch(inputs, batch, store, transport, now, report)
 
 
 def _send_batch(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -183,19 +183,49 @@ def branch_facts(
     codes: Iterable[str],
 ) -> dict[str, BranchFacts]:
     """For each branch in ``codes``: who has not registered or been scored, its own data
-    problems, and its prefilled form links. Only these branches are looked at."""
+    problems, and its prefilled form links."""
+    return FactsIndex(cfg, mappings, roster, members, problems).facts(codes)
+
+
+class FactsIndex:
+    """The evaluation indexed by branch once, so that the facts of a batch of letters (one
+    letter at a time on SMTP) cost that batch's members, not the whole province's."""
+
+    def __init__(
+        self,
+        cfg: WardConfig,
+        mappings: Mapping[str, Any],
+        roster: Roster,
+        members: Sequence[MemberResult],
+        problems: Sequence[DataProblem],
+    ) -> None:
+        self.cfg, self.mappings, self.roster = cfg, mappings, roster
+        self._members, self._problems = members, problems
+        self._results: dict[str, MemberResult] | None = None
+        self._by_branch: dict[str, list[DataProblem]] = {}
+
+    def facts(self, codes: Iterable[str]) -> dict[str, BranchFacts]:
+        wanted = set(codes)
+        if not wanted:
+            return {}
+        if self._results is None:
+            self._results = {r.member_code: r for r in self._members}
+            for p in self._problems:
+                if p.branch_code:
+                    self._by_branch.setdefault(p.branch_code, []).append(p)
+        return _facts(self.cfg, self.mappings, self.roster, self._results, self._by_branch, wanted)
+
+
+def _facts(
+    cfg: WardConfig,
+    mappings: Mapping[str, Any],
+    roster: Roster,
+    results: Mapping[str, MemberResult],
+    own_problems: Mapping[str, Sequence[DataProblem]],
+    wanted: set[str],
+) -> dict[str, BranchFacts]:
     from sync.prefill import branch_links, member_links, milestone_link
 
-    wanted = set(codes)
-    if not wanted:
-        return {}
-    results: dict[str, MemberResult] = {
-        r.member_code: r for r in members if r.branch_code in wanted
-    }
-    own_problems: dict[str, list[DataProblem]] = {}
-    for p in problems:
-        if p.branch_code in wanted:
-            own_problems.setdefault(p.branch_code, []).append(p)
     concrete = concrete_milestones(cfg)
     out: dict[str, BranchFacts] = {}
     for code in wanted:
@@ -281,10 +311,8 @@ def _branch_letter(
             c for a in items if a.kind is AlertKind.ESCALATION for c in a.cc if c not in to
         )
     )
-    links = facts.milestone_links or {}
-    entries = [_item(a, links.get(a.milestone_id)) for a in notices]
-    overdue = [e for e in entries if e["overdue"]]
-    upcoming = [e for e in entries if not e["overdue"]]
+    overdue = [a for a in notices if a.kind is not AlertKind.REMINDER]
+    upcoming = [a for a in notices if a.kind is AlertKind.REMINDER]
     supervisor = (
         next((str(a.context.get("supervisor_name", "")) for a in notices if a.cc), "")
         or branch.supervisor_name.strip()
@@ -308,19 +336,11 @@ def _branch_letter(
         "supervisor_copied": bool(cc),
         "escalated": escalated,
         "as_of": fmt_datetime(local_now),
-        "overdue_items": overdue,
-        "upcoming_items": upcoming,
         "item_count": len(items),
         "learning": dict(learning.context) if learning is not None else None,
-        "unregistered": list(facts.unregistered),
-        "unscored": list(facts.unscored),
-        "to_review": list(facts.to_review),
-        "problems": list(facts.problems),
-        "problem_count": facts.problem_count,
-        "problems_more": max(0, facts.problem_count - len(facts.problems)),
-        "links": list(facts.links),
         "summary_location": summary_location(cfg),
         "alert_code": alert_code(key),
+        **_facts_context(items, facts),
     }
     message = Alert(
         alert_id=key,
@@ -334,6 +354,34 @@ def _branch_letter(
         context=context,
     )
     return Letter(message, items)
+
+
+def with_facts(letter: Letter, facts: BranchFacts | None) -> Letter:
+    """The letter with what it says of its branch. The cycle adds the facts a batch of
+    letters at a time, just before rendering: a province's names and prefilled links are
+    never all held at once."""
+    if letter.message.kind is not AlertKind.LETTER or facts is None:
+        return letter
+    context = {**letter.message.context, **_facts_context(letter.items, facts)}
+    return Letter(replace(letter.message, context=context), letter.items)
+
+
+def _facts_context(items: Sequence[Alert], facts: BranchFacts) -> dict[str, object]:
+    links = facts.milestone_links or {}
+    notices = [
+        _item(a, links.get(a.milestone_id)) for a in items if a.kind is not AlertKind.LEARNING
+    ]
+    return {
+        "overdue_items": [e for e in notices if e["overdue"]],
+        "upcoming_items": [e for e in notices if not e["overdue"]],
+        "unregistered": list(facts.unregistered),
+        "unscored": list(facts.unscored),
+        "to_review": list(facts.to_review),
+        "problems": list(facts.problems),
+        "problem_count": facts.problem_count,
+        "problems_more": max(0, facts.problem_count - len(facts.problems)),
+        "links": list(facts.links),
+    }
 
 
 def _item(alert: Alert, link: dict[str, str] | None) -> dict[str, object]:
