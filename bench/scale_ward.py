@@ -152,6 +152,14 @@ def write_config(out: Path, branches: int, members: int, root: Path = ROOT) -> P
     raw["ward"]["name"] = f"Đảng bộ Mẫu ({branches} chi bộ, {members} đảng viên)"
     raw["rubric"] = str(root / "config" / "rubric-2026.yaml")
     raw["roster"] = {"branches": sw.BRANCHES_FILE, "members": sw.MEMBERS_FILE}
+    # the tiles carry the campaign's forms and export D; the staff roster, a unit's own
+    # learning export and the teams' support log (issue 8) are not tiled: left out
+    raw["sources"] = [s for s in raw["sources"] if SOURCE_FILES.get(s["id"]) in EXPORTS]
+    for key in ("staff", "teams"):
+        raw.pop(key, None)
+    raw["milestones"] = [m for m in raw["milestones"] if m.get("scope") != "team"]
+    if raw.get("report", {}).get("path"):
+        raw["report"]["path"] = str(Path(WORKBOOK).with_name("bao-cao-tong-ket.docx"))
     for s in raw["sources"]:
         s["mapping"] = str(root / "mappings" / Path(s["mapping"]).name)
         s["file"] = SOURCE_FILES[s["id"]]

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from sync.learning_config import STAFF_GROUPS, LearningTarget
 from sync.model import StaffMember
@@ -84,7 +85,16 @@ class LearningProgress:
     targets: tuple[LearningTargetResult, ...]
 
     def of_branch(self, branch_code: str) -> tuple[LearnerProgress, ...]:
-        return tuple(p for p in self.learners if p.staff.branch_code == branch_code)
+        return self._by_branch.get(branch_code, ())
+
+    @cached_property
+    def _by_branch(self) -> dict[str, tuple[LearnerProgress, ...]]:
+        # one pass: asked once per branch, a province's 3,000 branches would otherwise scan
+        # its 100,000 learners 3,000 times
+        out: dict[str, list[LearnerProgress]] = {}
+        for p in self.learners:
+            out.setdefault(p.staff.branch_code, []).append(p)
+        return {code: tuple(ps) for code, ps in out.items()}
 
 
 def _natural(text: str) -> tuple[object, ...]:

@@ -267,7 +267,7 @@ def _classify(
 
 # What goes first when the daily limit cannot take everything: the most urgent notices
 # (the digest has a message of its own kept for it).
-_LIMIT_PRIORITY = {
+LIMIT_PRIORITY = {
     AlertKind.DIGEST: 0,
     AlertKind.ESCALATION: 1,
     AlertKind.OVERDUE: 2,
@@ -304,7 +304,7 @@ def _within_daily_limit(
     if limit is None:
         return due, []
     room = max(0, limit - sent_on(ledger, today, cfg.tz) - reserve)
-    ranked = sorted(range(len(due)), key=lambda i: (_LIMIT_PRIORITY[due[i].kind], i))
+    ranked = sorted(range(len(due)), key=lambda i: (LIMIT_PRIORITY[due[i].kind], i))
     keep = set(ranked[:room])
     return (
         [a for i, a in enumerate(due) if i in keep],

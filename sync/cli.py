@@ -353,7 +353,7 @@ def _report_once(
     else:
         print("Bảng tổng hợp không thay đổi so với lần ghi trước: không ghi lại.")
     if cfg.mail.transport == "outbox":
-        print(f"Thư đã gửi ({len(report.sent)}) nằm trong: {cfg.mail.outbox_dir}")
+        print(f"Thư đã gửi ({len(report.messages)}) nằm trong: {cfg.mail.outbox_dir}")
     for alert_id, status in sorted(report.recovered.items()):
         print(f"Thông báo dở dang từ chu kỳ trước: {alert_id}: {status}")
     return EXIT_OK

@@ -28,7 +28,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sync.alerts import (
-    _LIMIT_PRIORITY,
+    LIMIT_PRIORITY,
     _natural,
     alert_code,
     fmt_datetime,
@@ -160,7 +160,7 @@ def within_limit(
     room = max(0, limit - sent_on(ledger, today, cfg.tz) - reserve)
 
     def urgency(i: int) -> tuple[int, int]:
-        return (min(_LIMIT_PRIORITY[a.kind] for a in letters[i].items), i)
+        return (min(LIMIT_PRIORITY[a.kind] for a in letters[i].items), i)
 
     keep = set(sorted(range(len(letters)), key=urgency)[:room])
     return (
@@ -240,6 +240,14 @@ def _facts(
             if member.exempt:
                 continue  # not asked to register or be scored (scoring/branches.py)
             result = results.get(member.code)
+            done = (
+                result is not None
+                and result.registration is not None
+                and result.committee_total is not None
+                and not result.review_reason
+            )
+            if done:
+                continue  # nothing to ask of this member: no links built
             links = {link.kind: link.url for link in member_links(cfg, mappings, member, branch)}
             if result is None or result.registration is None:
                 unregistered.append(_person(member, links.get("registration", "")))
