@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         retry=RetryPolicy(max_attempts=6),
         sleep=clock.sleep,
         clock=clock,
+        # the fake applies a province's formatting cell by cell (a minute or more where
+        # Google takes seconds): waiting for it measures our side, not the fake's
+        timeout=900,
     )
     try:
         summary, sent = run_one_cycle(args.config, args.now, apis)

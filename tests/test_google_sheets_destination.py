@@ -411,3 +411,20 @@ def test_no_access_is_a_google_api_error(fake: FakeWorkspace, dest: SheetsDestin
         dest.write(six_tables(), {})
     assert info.value.status == 403
     assert fake.write_calls() == []
+
+
+def test_a_structure_request_applied_but_unanswered_is_planned_again(
+    fake: FakeWorkspace, dest: SheetsDestination
+) -> None:
+    """The tabs were added but the answer was lost (a timeout at a province's size); the
+    client's retry hears "A sheet with the name … already exists" (Google's words). The
+    destination reads the tabs again and plans from them: the write completes, each tab
+    once, with its values."""
+    fake.drop_next(1, api="sheets", method_id=BATCH_UPDATE, after_effect=True)
+    remembered = dest.write(six_tables(), {})
+    assert remembered is not None
+    assert fake.tab_titles(SID) == [RESPONSES_TAB, *TABS]  # no tab twice, none missing
+    assert fake.values(SID, BRANCHES)[2][0] == "CB01"
+    # the lost answer, the refused retry, then the new plan
+    assert method_ids(fake).count(BATCH_UPDATE) == 3
+    assert dest.write(six_tables(), remembered) is None  # and it converged

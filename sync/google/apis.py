@@ -373,7 +373,9 @@ def _message(api: str, f: _Failure, attempts: int, account: str | None) -> str:
         return f"{label}: không tìm thấy {what} (mã 404); kiểm tra lại mã trong tệp cấu hình"
     if s == 400:
         why = f", {f.reason}" if f.reason else ""
-        return f"{label}: Google từ chối yêu cầu (mã 400{why})"
+        # Google's own words say which part of the request (a range past the grid, a field)
+        said = f": {f.detail[:300]}" if f.detail else ""
+        return f"{label}: Google từ chối yêu cầu (mã 400{why}){said}"
     why = f", {f.reason}" if f.reason else ""
     return f"{label}: lỗi khi gọi Google (mã {s}{why})"
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from gspread.http_client import HTTPClient
 
-from sync.google.apis import GoogleApis
+from sync.google.apis import GoogleApiError, GoogleApis
 from sync.google.sheet_source import a1_tab
 from sync.model import Cell, Chart, Column, ColumnKind, Table
 from sync.outputs.xlsx import NUMBER_FORMATS, drawable_charts, stamp_text
@@ -128,19 +128,27 @@ class SheetsDestination:
         the next cycle writes again)."""
         tables = [self._in_ward_time(t) for t in tables]
         existing, order = self._read_tabs()
-        used_ids = {t.sheet_id for t in existing.values()}
-        plans: list[_Plan] = []
-        for table in tables:
-            plan = _plan(table, existing.get(table.name), previous, used_ids)
-            used_ids.add(plan.sheet_id)
-            plans.append(plan)
+        plans = self._plans(tables, existing, previous)
 
         if not any(p.rewrite or p.restyle for p in plans):
             return None
 
         structure = self._structure_requests(plans, order)
         if structure:
-            self._call(lambda s: s.batch_update(self.spreadsheet_id, {"requests": structure}))
+            try:
+                self._call(lambda s: s.batch_update(self.spreadsheet_id, {"requests": structure}))
+            except GoogleApiError as e:
+                if e.status != 400:
+                    raise
+                # The request may have been applied while its answer was lost (a timeout,
+                # then a retry: "A sheet with the name … already exists"). Plan again from
+                # the tabs as they now are, once; a second refusal is a real one.
+                plans = self._replan(tables)
+                structure = self._structure_requests(plans, self._read_tabs()[1])
+                if structure:
+                    self._call(
+                        lambda s: s.batch_update(self.spreadsheet_id, {"requests": structure})
+                    )
         for body in self._value_batches([p for p in plans if p.rewrite]):
             self._call(lambda s, body=body: s.values_batch_update(self.spreadsheet_id, body))
         ranges = [r for p in plans if p.clear for r in _leftover_ranges(p)]
@@ -154,6 +162,24 @@ class SheetsDestination:
             remembered[name + LAYOUT_SUFFIX] = p.layout
             remembered[name + EXTENT_SUFFIX] = f"{p.extent[0]},{p.extent[1]}"
         return remembered
+
+    @staticmethod
+    def _plans(
+        tables: Sequence[Table], existing: Mapping[str, _Tab], previous: Mapping[str, str]
+    ) -> list[_Plan]:
+        used_ids = {t.sheet_id for t in existing.values()}
+        plans: list[_Plan] = []
+        for table in tables:
+            plan = _plan(table, existing.get(table.name), previous, used_ids)
+            used_ids.add(plan.sheet_id)
+            plans.append(plan)
+        return plans
+
+    def _replan(self, tables: Sequence[Table]) -> list[_Plan]:
+        """Plans from the tabs as they are now, every tab restyled (what the lost answer
+        applied is unknown: its charts are deleted and added again)."""
+        existing, _ = self._read_tabs()
+        return self._plans(tables, existing, {})
 
     def intact(self, previous: Mapping[str, str]) -> bool:
         """Whether every tab written last time is still there (one metadata read): a tab a
