@@ -55,12 +55,6 @@ LETTER_KINDS = frozenset(
 MAX_PROBLEMS = 30  # above this a letter gives the count and sends the reader to the tab
 MAX_NAMES = 200  # a branch larger than this is a roster mistake; the tab has the full list
 
-# How a letter names each kind of item.
-ITEM_LABELS: Mapping[str, str] = {
-    AlertKind.REMINDER.value: "Sắp đến hạn",
-    AlertKind.OVERDUE.value: "Quá hạn",
-    AlertKind.ESCALATION.value: "Quá hạn (đồng gửi Ủy viên phụ trách)",
-}
 
 
 @dataclass(frozen=True)
@@ -319,23 +313,13 @@ def _branch_letter(
             c for a in items if a.kind is AlertKind.ESCALATION for c in a.cc if c not in to
         )
     )
-    overdue = [a for a in notices if a.kind is not AlertKind.REMINDER]
-    upcoming = [a for a in notices if a.kind is AlertKind.REMINDER]
     supervisor = (
         next((str(a.context.get("supervisor_name", "")) for a in notices if a.cc), "")
         or branch.supervisor_name.strip()
     )
-    counts = [
-        f"{len(overdue)} nội dung quá hạn" if overdue else "",
-        f"{len(upcoming)} nội dung sắp đến hạn" if upcoming else "",
-        f"{learning.context.get('not_passed')} người chưa đạt Bình dân học vụ số"
-        if learning is not None
-        else "",
-    ]
     context: dict[str, object] = {
         "ward_name": cfg.ward.name,
         "scope": "branch",
-        "counts_text": ", ".join(c for c in counts if c),
         "item_ids": [a.alert_id for a in items],
         "branch_code": branch.code,
         "branch_name": branch.name,
@@ -397,7 +381,6 @@ def _item(alert: Alert, link: dict[str, str] | None) -> dict[str, object]:
     return {
         "alert_id": alert.alert_id,
         "kind": alert.kind.value,
-        "label": ITEM_LABELS.get(alert.kind.value, alert.kind.value),
         "overdue": alert.kind is not AlertKind.REMINDER,
         "milestone_id": alert.milestone_id,
         "title": c.get("milestone_title", alert.milestone_id),
