@@ -7,9 +7,37 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+
+from scoring.rubric import Rubric, load_rubric
+
+# Shared by every test module (import them from here, or ask for the fixtures below).
+ROOT = Path(__file__).resolve().parent.parent
+"""The checkout: config/, mappings/ and the committed sample ward live under it."""
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+"""The wards' time zone (UTC+7 all year)."""
+RUBRIC_PATH = ROOT / "config" / "rubric-2026.yaml"
+RUBRIC: Rubric = load_rubric(RUBRIC_PATH)
+"""The bundled 2026 rubric, loaded once (the model is frozen, so sharing it is safe)."""
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def tz() -> ZoneInfo:
+    return TZ
+
+
+@pytest.fixture(scope="session")
+def rubric() -> Rubric:
+    return RUBRIC
 
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 

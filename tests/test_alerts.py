@@ -24,8 +24,8 @@ from sync.model import (
     OverallState,
     Roster,
 )
+from tests.conftest import TZ
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DUE = date(2026, 11, 20)  # a Friday; reminders [7, 2] fall on Fri 13/11 and Wed 18/11
 PLAN_DUE = date(2026, 5, 11)
 WARD = "Đảng bộ phường Thử nghiệm"

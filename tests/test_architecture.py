@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
+
 PACKAGES = ("sync", "scoring")
 ADAPTERS = ("sync.google", "sync.outputs", "sync.sources")
 # client libraries only an adapter may need

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from sync.cli import main
+from tests.conftest import ROOT
 from tests.sample_facts import FIRST_CYCLE_MESSAGES
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-23T08:00:00+07:00"
 
 

@@ -4,7 +4,6 @@ four forms, every messy shape) and its data problems come back equal."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,8 @@ from sync.evaluation import summarize
 from sync.model import BranchReport
 from sync.normalize import SourceNormalizer
 from sync.sources.files import FileSource
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 SOURCES = [
     "thong_ke",

@@ -7,8 +7,7 @@ from scoring.rubric import load_rubric
 from sync.config import load_config
 from sync.errors import ConfigError
 from sync.mapping import load_mapping
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 
 def _example() -> dict:

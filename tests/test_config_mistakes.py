@@ -14,9 +14,9 @@ import pytest
 from sync.cli import EXIT_FAILED, main
 from sync.state import StateStore
 from tests import test_cli
+from tests.conftest import ROOT
 
 ward = test_cli.ward  # the sample ward copied into tmp_path (config/ and mappings/)
-ROOT = test_cli.ROOT
 NOW = test_cli.NOW
 
 

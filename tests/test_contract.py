@@ -31,6 +31,7 @@ from sync.sources.files import read_table
 from sync.state import StateStore
 from sync.tables import tab_names
 from sync.text import normalize_title
+from tests.conftest import ROOT
 from tests.fake_google import FakeWorkspace
 from tests.fake_google.clients import fake_apis
 from tests.letters_util import items_in, items_of
@@ -44,7 +45,6 @@ from tests.sample_facts import (
     secretary_emails,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 EXCEL_EPOCH = datetime(1899, 12, 30)
 

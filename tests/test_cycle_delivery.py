@@ -18,9 +18,9 @@ from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
 from sync.cycle import run_cycle
 from sync.state import StateStore
+from tests.conftest import ROOT
 from tests.letters_util import outbox_items, outbox_messages
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 
 

@@ -30,6 +30,7 @@ from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
 from sync.cycle import CycleReport, run_cycle
 from sync.state import StateStore
+from tests.conftest import ROOT
 from tests.letters_util import outbox_items
 from tests.sample_facts import (
     BRANCH_LETTERS,
@@ -39,7 +40,6 @@ from tests.sample_facts import (
     first_cycle_alert_ids,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 
 

@@ -15,9 +15,9 @@ from sync.config import SmtpConfig, load_config
 from sync.cycle import run_cycle, settle_intents
 from sync.outputs.smtp import SmtpTransport
 from sync.state import StateStore
+from tests.conftest import ROOT
 from tests.sample_facts import first_cycle_learning_ids
 
-ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 
 

@@ -12,11 +12,11 @@ import yaml
 
 from sync.check import check
 from sync.mapping import load_mapping
+from tests.conftest import ROOT
 from tests.fake_google import FakeWorkspace
 from tests.fake_google.clients import fake_apis
 from tests.fake_google.forms_builder import question
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 REMOVED = "Ngày ban hành kế hoạch của chi bộ"
 

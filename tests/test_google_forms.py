@@ -9,11 +9,9 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from scoring.rubric import load_rubric
 from sync.config import SourceConfig
 from sync.google.apis import GoogleApis
 from sync.google.forms_source import (
@@ -40,13 +38,11 @@ from sync.model import (
 from sync.normalize import normalize_source
 from sync.sources.files import FetchResult, SourceError
 from sync.state import StateStore
+from tests.conftest import ROOT, RUBRIC, TZ
 from tests.fake_google import FakeWorkspace
 from tests.fake_google.clients import fake_apis
 from tests.fake_google.forms_builder import grid, page_break, question
 
-ROOT = Path(__file__).resolve().parent.parent
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-RUBRIC = load_rubric(ROOT / "config" / "rubric-2026.yaml")
 MAPPINGS = {k: load_mapping(ROOT / "mappings" / f"{k}.yaml") for k in SourceKind}
 SCORER = ["Đảng viên tự chấm", "Cấp ủy chấm"]
 NA = "Không áp dụng (tính điểm tối đa)"

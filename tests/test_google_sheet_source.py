@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from scoring.rubric import load_rubric
 from sync.config import SourceConfig
 from sync.google.apis import GoogleApis
 from sync.google.sheet_source import SheetSource
@@ -18,11 +16,10 @@ from sync.model import Branch, Member, Roster, ScoreSheet, SourceKind
 from sync.normalize import normalize_source
 from sync.sources.files import SourceError
 from sync.state import StateStore
+from tests.conftest import ROOT, RUBRIC, TZ
 from tests.fake_google import FakeWorkspace
 from tests.fake_google.clients import fake_apis
 
-ROOT = Path(__file__).resolve().parent.parent
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SHEET = "RESP_BM02"
 TAB = "Câu trả lời biểu mẫu 1"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
@@ -61,7 +58,7 @@ def test_one_call_with_formatted_values(fake: FakeWorkspace, apis: GoogleApis) -
     assert first.keyed_by == "title" and first.submitted_at is None
 
     # the same normaliser as the CSV path reads it
-    rubric = load_rubric(ROOT / "config" / "rubric-2026.yaml")
+    rubric = RUBRIC
     mapping = load_mapping(ROOT / "mappings" / "scoring.yaml")
     roster = Roster(
         (Branch("CB01", "Chi bộ Khu phố 1"),),

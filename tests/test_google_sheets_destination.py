@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -25,10 +24,10 @@ from sync.tables import (
     TAB_OVERDUE,
     TAB_PROBLEMS,
 )
+from tests.conftest import TZ
 from tests.fake_google import FakeWorkspace
 from tests.fake_google.clients import fake_apis
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SID = "SUMMARY_SHEET"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
 LATER = datetime(2026, 11, 23, 9, 30, tzinfo=TZ)

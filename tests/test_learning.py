@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -22,7 +21,6 @@ from scoring.learning import (
     learning_progress,
     target_result,
 )
-from scoring.rubric import load_rubric
 from sync.alerts_learning import follow_up_occurrence, plan_learning
 from sync.backend import load_inputs
 from sync.config import SourceConfig, load_config
@@ -56,12 +54,10 @@ from sync.sample_ward import generate
 from sync.sources.files import FileSource
 from sync.staff import effective_staff, staff_problems
 from sync.tables import build_tables
+from tests.conftest import ROOT, RUBRIC, TZ
 from tests.letters_util import outbox_items
 
-ROOT = Path(__file__).resolve().parent.parent
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)  # the sample's moment (a Monday, in window)
-RUBRIC = load_rubric(ROOT / "config" / "rubric-2026.yaml")
 LEARNING = load_mapping(ROOT / "mappings" / "learning.yaml")
 
 BRANCHES = (

@@ -4,17 +4,13 @@ of the forms write them (capitals, extra spaces, decomposed Unicode, shortened t
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 
 import pytest
 
-from scoring.rubric import load_rubric
 from sync.mapping import KNOWN_FIELDS, REQUIRED_FIELDS, FormMapping, load_mapping
 from sync.model import BRANCH_COUNT_KEYS, SIX_CLEAR_KEYS, SourceKind
 from sync.normalize import UNMAPPED_REASON, bind_columns, bind_question_ids
-
-ROOT = Path(__file__).resolve().parent.parent
-RUBRIC = load_rubric(ROOT / "config" / "rubric-2026.yaml")
+from tests.conftest import ROOT, RUBRIC
 
 
 def mapping(kind: str) -> FormMapping:

@@ -9,7 +9,6 @@ import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -40,10 +39,9 @@ from sync.model import (
 from sync.sample_ward import DEFAULT_SEED, _build
 from sync.state import StateStore
 from sync.tables import milestone_text
+from tests.conftest import ROOT, TZ
 from tests.sample_facts import learning_laggards, sample_truth
 
-ROOT = Path(__file__).resolve().parent.parent
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 WARD = "Đảng bộ Cơ quan UBND phường Thử nghiệm"
 STAFF = "bxdd@phuong.example.vn"
 SECRETARY = "an.cb01@phuong.example.vn"

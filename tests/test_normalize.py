@@ -11,11 +11,9 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from scoring.rubric import load_rubric
 from sync.config import SourceConfig
 from sync.latest import latest_by
 from sync.mapping import FormMapping, load_mapping
@@ -35,10 +33,8 @@ from sync.model import (
     SourceKind,
 )
 from sync.normalize import normalize_source
+from tests.conftest import ROOT, RUBRIC, TZ
 
-ROOT = Path(__file__).resolve().parent.parent
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-RUBRIC = load_rubric(ROOT / "config" / "rubric-2026.yaml")
 MAPPINGS = {k: load_mapping(ROOT / "mappings" / f"{k}.yaml") for k in SourceKind}
 
 ROSTER = Roster(

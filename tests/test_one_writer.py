@@ -25,10 +25,10 @@ from sync.cli import EXIT_BUSY
 from sync.config import load_config
 from sync.lock import WardBusy, WardLock, holder
 from sync.state import StateStore
+from tests.conftest import ROOT
 from tests.letters_util import outbox_items
 from tests.sample_facts import FIRST_CYCLE_MESSAGES
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-23T08:00:00+07:00"
 # the messages due on Monday 23/11 08:00, one letter per branch (why: tests/sample_facts.py)
 DUE_ON_MONDAY = FIRST_CYCLE_MESSAGES

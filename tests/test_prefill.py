@@ -31,8 +31,8 @@ from sync.prefill import (
     sources_without_branch_key,
     sources_without_form_url,
 )
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FORM_A = "https://docs.google.com/forms/d/e/1FAIpQLSfFormA/viewform"
 FORM_B = "https://docs.google.com/forms/d/e/1FAIpQLSfFormB/viewform"
 FORM_C = "https://docs.google.com/forms/d/e/1FAIpQLSfFormC/viewform"

@@ -11,11 +11,10 @@ import shutil
 import subprocess
 import zipfile
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
-from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -24,10 +23,11 @@ from sync.google.apis import GoogleApis
 from sync.google.sheets_destination import HEADER_ROWS, SheetsDestination
 from sync.model import Cell, Chart, Column, Table
 from sync.outputs.xlsx import FIRST_DATA_ROW, XlsxDestination, render_workbook
+from tests.conftest import TZ
+from tests.conftest import TZ as VN
 from tests.fake_google import FakeWorkspace
 from tests.fake_google.clients import fake_apis
 
-VN = timezone(timedelta(hours=7))
 NOW = datetime(2026, 11, 23, 8, 5, tzinfo=VN)
 WIDE = "Tổng hợp chi bộ"
 NOTES = "Kế hoạch & tiến độ"  # an "&" to escape in the printed header
@@ -391,7 +391,6 @@ def test_libreoffice_pages_carry_headers_titles_and_charts(printed: dict[str, Pa
 
 # -- Google Sheets ---------------------------------------------------------------------------
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SID = "PRINT_SHEET"
 BATCH_UPDATE = "sheets.spreadsheets.batchUpdate"
 

@@ -44,9 +44,9 @@ from sync.values import (
     parse_timestamp,
     split_checkboxes,
 )
+from tests.conftest import ROOT
 from tests.test_normalize import PARTICIPANTS_NFD, TZ, form_a, run
 
-ROOT = Path(__file__).resolve().parent.parent
 # fast and leaving nothing in the work tree (no example database)
 FAST = settings(
     max_examples=150,

@@ -20,10 +20,10 @@ from sync.config import WardConfig, load_config
 from sync.google.forms_source import responder_uri
 from sync.outputs import qr_page, report_docx
 from sync.prefill import FormLink, QrCard
+from tests.conftest import ROOT
 from tests.fake_google import FakeWorkspace
 from tests.fake_google.clients import fake_apis
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-23T08:00:00+07:00"
 WARD = "Đảng bộ Cơ quan UBND phường Mẫu"
 BRANCH = "Chi bộ Văn phòng Đảng ủy"

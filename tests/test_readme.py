@@ -1,9 +1,8 @@
 """The README's two set-up commands stay true: CI runs the same test command."""
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 
 def _setup_commands() -> list[str]:

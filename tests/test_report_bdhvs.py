@@ -24,8 +24,8 @@ from sync.cycle import run_cycle
 from sync.report import build_report, form_a_choices
 from sync.sample_ward import generate
 from sync.state import StateStore
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 TITLE = 'Kết quả thực hiện Phong trào "Bình dân học vụ số"'
 LEARNERS = "Người học (cán bộ, đảng viên, công chức, viên chức, người lao động)"

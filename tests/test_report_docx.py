@@ -9,7 +9,7 @@ import stat
 import struct
 import subprocess
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,8 +26,8 @@ from sync.outputs.report_docx import (
     render_report_docx,
     write_report_docx,
 )
+from tests.conftest import TZ
 
-TZ = timezone(timedelta(hours=7))
 LINK = "https://docs.google.com/forms/d/e/1FAIpQLSfExample/viewform"
 HOSTILE = '=IMPORTXML("x") <b>đậm</b> & \x07chuông'
 

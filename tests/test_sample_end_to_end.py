@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -18,6 +17,7 @@ from sync.cycle import run_cycle
 from sync.sample_ward import generate
 from sync.state import StateStore
 from sync.text import normalize_title
+from tests.conftest import ROOT
 from tests.letters_util import items_of, outbox_items, outbox_messages
 from tests.sample_facts import (
     FIRST_CYCLE_MESSAGES,
@@ -26,7 +26,6 @@ from tests.sample_facts import (
     reviews,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 TODAY = NOW.date()
 TABS = [

@@ -13,8 +13,8 @@ import pytest
 from openpyxl import load_workbook
 
 from sync import sample_ward as sw
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "config" / "sample"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 import pytest
 
@@ -21,8 +21,8 @@ from sync.model import (
     Scorer,
     ScoreSheet,
 )
+from tests.conftest import TZ as VN
 
-VN = timezone(timedelta(hours=7))
 TODAY = date(2026, 11, 23)
 SIX = dict.fromkeys(SIX_CLEAR_KEYS, "x")
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import date, datetime
 
 import pytest
 
 from scoring.kpis import ward_kpis
-from scoring.rubric import Target, load_rubric
+from scoring.rubric import Target
 from sync.model import (
     Branch,
     BranchReport,
@@ -20,10 +19,8 @@ from sync.model import (
     RegistrationResult,
     Roster,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-RUBRIC = load_rubric(ROOT / "config" / "rubric-2026.yaml")
-VN = timezone(timedelta(hours=7))
+from tests.conftest import RUBRIC
+from tests.conftest import TZ as VN
 
 # CB01: 3 eligible + 1 exempt; CB02: 2 eligible; CB03: 1 eligible; CB04: only exempt
 ROSTER = Roster(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import date, datetime
 
 import pytest
 
 from scoring.members import member_results, sheet_total
-from scoring.rubric import Band, load_rubric
+from scoring.rubric import Band
 from sync.model import (
     NOT_APPLICABLE,
     Branch,
@@ -20,10 +19,9 @@ from sync.model import (
     Scorer,
     ScoreSheet,
 )
+from tests.conftest import RUBRIC
+from tests.conftest import TZ as VN
 
-ROOT = Path(__file__).resolve().parent.parent
-RUBRIC = load_rubric(ROOT / "config" / "rubric-2026.yaml")
-VN = timezone(timedelta(hours=7))
 AT = datetime(2026, 10, 1, 9, 0, tzinfo=VN)
 MAXES = {c.number: c.max for c in RUBRIC.criteria}
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime
 
 from scoring.registration import evaluate_registration
-from scoring.rubric import RegistrationSection, load_rubric
+from scoring.rubric import RegistrationSection
 from sync.model import Registration
+from tests.conftest import RUBRIC
+from tests.conftest import TZ as VN
 
-ROOT = Path(__file__).resolve().parent.parent
-RUBRIC = load_rubric(ROOT / "config" / "rubric-2026.yaml")
-VN = timezone(timedelta(hours=7))
 ITEMS = {s.id: tuple(s.items) for s in RUBRIC.registration}
 
 

@@ -26,8 +26,8 @@ from sync.service import (
     OneLineFormatter,
     log_formatter,
 )
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CONTRIB = ROOT / "contrib"
 UNITS = ("kynangso-sync.service", "kynangso-sync-once.service", "kynangso-sync.timer")
 INSTALLED_KNS = "/opt/kynangso-sync/.venv/bin/kns"

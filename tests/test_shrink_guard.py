@@ -22,8 +22,8 @@ from sync.config import load_config
 from sync.cycle import CycleReport, run_cycle
 from sync.ports import FetchResult
 from sync.state import StateStore
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 LATER = MONDAY + timedelta(days=7, hours=1)  # the next Monday: new overdue notices are due
 

@@ -26,8 +26,8 @@ from sync.health import (
 )
 from sync.lock import WardLock
 from sync.state import StateStore
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime.fromisoformat("2026-11-23T08:00:00+07:00")  # schedule.every_minutes: 30
 
 

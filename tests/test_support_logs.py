@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scoring.rubric import load_rubric
 from scoring.support import summarize_support
 from sync.backend import embedded_backend, load_inputs
 from sync.config import SourceConfig, TeamTarget, load_config
@@ -43,11 +42,9 @@ from sync.support import (
 )
 from sync.support_core import HIDDEN, TeamIndex, national_phone, person_key
 from sync.tables_support import TAB_SUPPORT
+from tests.conftest import ROOT, RUBRIC, TZ
 
-ROOT = Path(__file__).resolve().parent.parent
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
-RUBRIC = load_rubric(ROOT / "config" / "rubric-2026.yaml")
 MAPPING = load_mapping(ROOT / "mappings" / "support_log.yaml")
 KEY = b"k" * 32
 TEAMS = (

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from scoring.rubric import load_rubric
 from sync.config import concrete_milestones, load_config
 from sync.model import (
     Branch,
@@ -28,12 +26,11 @@ from sync.model import (
     Table,
 )
 from sync.tables import TAB_NAMES, build_tables, milestone_text, natural_key, tab_names
+from tests.conftest import ROOT, RUBRIC
+from tests.conftest import TZ as VN
 
-ROOT = Path(__file__).resolve().parent.parent
-VN = timezone(timedelta(hours=7))
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=VN)
 CFG = load_config(ROOT / "config" / "example.yaml")
-RUBRIC = load_rubric(ROOT / "config" / "rubric-2026.yaml")
 MILESTONES = {m.id: m for m in CFG.milestones}
 
 ROSTER = Roster(

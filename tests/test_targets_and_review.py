@@ -6,13 +6,11 @@ tiny wards built here."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from scoring.kpis import ward_kpis
-from scoring.rubric import load_rubric
 from sync.evaluation import Tally
 from sync.model import (
     Branch,
@@ -29,10 +27,9 @@ from sync.model import (
     SourceKind,
 )
 from sync.tables import NEEDS_REVIEW, NOT_SELF_ASSESSED, _member_table
+from tests.conftest import RUBRIC
+from tests.conftest import TZ as VN
 
-ROOT = Path(__file__).resolve().parent.parent
-RUBRIC = load_rubric(ROOT / "config" / "rubric-2026.yaml")
-VN = timezone(timedelta(hours=7))
 MAX = {c.number: c.max for c in RUBRIC.criteria}
 FULL = dict(MAX)  # every criterion at its maximum: 100 points
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -24,8 +23,8 @@ from sync.values import (
     split_checkboxes,
     vietnamese_number,
 )
+from tests.conftest import TZ
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NA = ["Không áp dụng (tính điểm tối đa)"]
 
 # -- timestamps ------------------------------------------------------------------------

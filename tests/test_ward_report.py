@@ -20,8 +20,8 @@ from sync.config import load_config
 from sync.cycle import run_cycle
 from sync.sample_ward import generate
 from sync.state import StateStore
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 TODAY = NOW.date()
 FORMS = ("Trực tiếp", "Trực tuyến", "Kết hợp trực tiếp và trực tuyến")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from sync.model import Column, Table
 from sync.outputs.xlsx import XlsxDestination, render_workbook, stamp_text
+from tests.conftest import TZ as VN
 
-VN = timezone(timedelta(hours=7))
 NOW = datetime(2026, 11, 23, 8, 5, tzinfo=VN)
 RED = "FFFFC7CE"
 
