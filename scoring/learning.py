@@ -5,7 +5,6 @@ passed in, nothing is read."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +12,7 @@ from functools import cached_property
 
 from sync.learning_config import STAFF_GROUPS, LearningTarget
 from sync.model import StaffMember
+from sync.text import natural_key
 
 STATUS_NOT_STARTED = "Chưa học"
 STATUS_LEARNING = "Đang học"
@@ -95,10 +95,6 @@ class LearningProgress:
         for p in self.learners:
             out.setdefault(p.staff.branch_code, []).append(p)
         return {code: tuple(ps) for code, ps in out.items()}
-
-
-def _natural(text: str) -> tuple[object, ...]:
-    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text))
 
 
 def group_label(group: str) -> str:
@@ -190,7 +186,7 @@ def learning_progress(
     learners = sorted(
         (LearnerProgress(s, *_as_of(learned.get(s.code), today)) for s in staff),
         key=lambda p: (
-            _natural(p.staff.branch_code),
+            natural_key(p.staff.branch_code),
             p.staff.unit == "",
             p.staff.unit,
             p.staff.name,

@@ -29,6 +29,7 @@ from typing import Protocol
 
 from scoring.branches import ward_milestone_statuses
 from sync.config import ConcreteMilestone, WardConfig, concrete_milestones
+from sync.labels import alert_kind_label
 from sync.model import (
     Alert,
     AlertKind,
@@ -38,6 +39,7 @@ from sync.model import (
     MilestoneStatus,
     Roster,
 )
+from sync.text import natural_key
 
 # A ledger entry in one of these states blocks planning the same id again. "intent" and
 # "unknown" are settled by the cycle itself (it asks the transport); "failed" is retried.
@@ -48,14 +50,6 @@ _KIND_ORDER = {AlertKind.REMINDER: 0, AlertKind.OVERDUE: 1, AlertKind.ESCALATION
 _BRANCH_NOTICE_KINDS = frozenset(
     {AlertKind.REMINDER.value, AlertKind.OVERDUE.value, AlertKind.ESCALATION.value}
 )
-
-# How the digest names the last notice a branch received.
-NOTICE_KIND_LABELS: Mapping[str, str] = {
-    AlertKind.REMINDER.value: "Nhắc hạn",
-    AlertKind.OVERDUE.value: "Thông báo quá hạn",
-    AlertKind.ESCALATION.value: "Thông báo quá hạn (đồng gửi Ủy viên phụ trách)",
-}
-
 
 @dataclass(frozen=True)
 class AlertPlan:
@@ -183,7 +177,7 @@ def plan_notices(
             if alert is None:
                 continue
             key = (
-                _natural(branch.code),
+                natural_key(branch.code),
                 order.get(ms.milestone_id, len(order)),
                 ms.milestone_id,
                 _KIND_ORDER[alert.kind],
@@ -528,7 +522,7 @@ def _digest(
     branches = {b.code: b for b in roster.branches}
     last_notice = _last_notice_by_branch(ledger, cfg.tz)
     late: list[dict[str, object]] = []
-    for status in sorted(statuses, key=lambda s: _natural(s.branch_code)):
+    for status in sorted(statuses, key=lambda s: natural_key(s.branch_code)):
         overdue = [m for m in status.milestones if m.state is MilestoneState.OVERDUE]
         if not overdue:
             continue
@@ -564,7 +558,7 @@ def _digest(
                     else ""
                 ),
                 "last_notice_kind": (
-                    NOTICE_KIND_LABELS.get(notice.kind, notice.kind) if notice is not None else ""
+                    alert_kind_label(notice.kind) if notice is not None else ""
                 ),
             }
         )
@@ -578,7 +572,7 @@ def _digest(
         shown = sorted(late, key=lambda b: -int(b["max_days_overdue"]))[
             : policy.digest_max_branches
         ]
-        shown.sort(key=lambda b: _natural(str(b["branch_code"])))
+        shown.sort(key=lambda b: natural_key(str(b["branch_code"])))
     by_milestone: dict[str, int] = {}
     for b in late:
         for m in b["milestones"]:  # type: ignore[attr-defined]
@@ -731,10 +725,3 @@ def _at_window_start(cfg: WardConfig, day: date) -> datetime:
 def _addresses(raw: str) -> tuple[str, ...]:
     """A roster cell may hold one address or several separated by ';' or ','."""
     return tuple(a for a in (p.strip() for p in re.split(r"[;,]", raw or "")) if a)
-
-
-def _natural(code: str) -> tuple[tuple[int, int | str], ...]:
-    """ "CB2" before "CB10"."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|\D+", code)
-    )

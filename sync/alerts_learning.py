@@ -14,7 +14,6 @@ reached occurrence is planned (no burst after a pause), so ids are:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
@@ -34,15 +33,10 @@ from sync.alerts import (
 )
 from sync.config import WardConfig
 from sync.model import Alert, AlertKind, LedgerEntry, Roster
+from sync.text import natural_key
 
 LEARNING_ALERT_PREFIX = "hoc_tap"
 WARD_SCOPE = "ward"
-
-
-def _natural(code: str) -> tuple[tuple[int, int | str], ...]:
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|\D+", code)
-    )
 
 
 def percent(rate: float | None) -> str:
@@ -127,7 +121,7 @@ def plan_learning(
     }
     counts = {c.branch_code: c for c in progress.branches}
     alerts: list[Alert] = []
-    for branch in sorted(roster.branches, key=lambda b: _natural(b.code)):
+    for branch in sorted(roster.branches, key=lambda b: natural_key(b.code)):
         mine = progress.of_branch(branch.code)
         laggards = [p for p in mine if not p.passed]
         if not laggards:

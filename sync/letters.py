@@ -29,7 +29,6 @@ from typing import Any
 
 from sync.alerts import (
     LIMIT_PRIORITY,
-    _natural,
     alert_code,
     fmt_datetime,
     sent_on,
@@ -46,6 +45,7 @@ from sync.model import (
     MemberResult,
     Roster,
 )
+from sync.text import natural_key
 
 LETTER_PREFIX = "thu"  # a letter's key: "thu:CB13:3f9a1c2b7d10"
 # the alert kinds a branch's letter carries
@@ -128,11 +128,11 @@ def compose_letters(
             who = single.branch_code
             digest = single.kind in (AlertKind.DIGEST, AlertKind.LEARNING_DIGEST)
             rank = 3 if digest else 0 if not who else 2 if who.startswith("team:") else 3
-            letters.append(((rank, _natural(who), i), Letter(single, (single,))))
+            letters.append(((rank, natural_key(who), i), Letter(single, (single,))))
             continue
         branch = roster.branch(code)
         letter = _branch_letter(cfg, branch, tuple(grouped[code]), facts.get(code), local_now)
-        letters.append(((1, _natural(code), i), letter))
+        letters.append(((1, natural_key(code), i), letter))
     letters.sort(key=lambda kl: kl[0])
     return [letter for _, letter in letters]
 

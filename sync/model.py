@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Literal
+from typing import Final, Literal
 
-from sync.text import visible
+from sync.text import natural_key, visible
 
 # ---------------------------------------------------------------------------
 # Roster
@@ -212,24 +212,8 @@ class DataProblem:
         if shown is not self.raw_value:
             object.__setattr__(self, "raw_value", shown)
 
-    def sort_key(self) -> tuple[str, str, str, str]:
-        return (self.source, _natural(self.record), self.field, self.reason)
-
-
-def _natural(label: str) -> str:
-    # "Dòng 9" before "Dòng 10": zero-pad digit runs for sorting
-    out, digits = [], ""
-    for ch in label:
-        if ch.isdigit():
-            digits += ch
-            continue
-        if digits:
-            out.append(digits.zfill(8))
-            digits = ""
-        out.append(ch)
-    if digits:
-        out.append(digits.zfill(8))
-    return "".join(out)
+    def sort_key(self) -> tuple[str, tuple[tuple[int, str], ...], str, str]:
+        return (self.source, natural_key(self.record), self.field, self.reason)
 
 
 # ---------------------------------------------------------------------------
@@ -317,7 +301,7 @@ class Scorer(StrEnum):
     COMMITTEE = "committee"  # "Cấp ủy chấm"
 
 
-NOT_APPLICABLE = "N/A"  # a criterion answered "Không áp dụng (tính điểm tối đa)"
+NOT_APPLICABLE: Final = "N/A"  # a criterion answered "Không áp dụng (tính điểm tối đa)"
 
 CriterionValue = float | Literal["N/A"]
 

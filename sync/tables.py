@@ -9,16 +9,22 @@ state texts ("Đúng hạn 10/05", "Quá hạn 16 ngày", "Có", ...), which are
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
-from functools import lru_cache
 
 from scoring.branches import ward_milestone_statuses
 from scoring.learning import LearningProgress
 from scoring.rubric import Rubric
 from sync.alerts import alert_code
 from sync.config import ConcreteMilestone, WardConfig, concrete_milestones
+from sync.labels import (
+    EVIDENCE_LABELS,
+    LEDGER_STATUS_LABELS,
+    NOT_YET,
+    YES,
+    alert_kind_label,
+    milestone_text,
+)
 from sync.model import (
     SIX_CLEAR_KEYS,
     Branch,
@@ -28,12 +34,10 @@ from sync.model import (
     Chart,
     Column,
     DataProblem,
-    Evidence,
     KpiResult,
     LedgerEntry,
     MemberResult,
     MilestoneState,
-    MilestoneStatus,
     OverallState,
     Report,
     Roster,
@@ -46,6 +50,7 @@ from sync.report import (
     build_report,
     sessions_of,
 )
+from sync.text import natural_key
 
 TAB_REPORT = "Báo cáo tổng hợp"
 TAB_BRANCHES = "Tổng hợp chi bộ"
@@ -65,33 +70,6 @@ TAB_NAMES: tuple[str, ...] = (
     TAB_PROBLEMS,
     TAB_LEDGER,
 )
-
-YES = "Có"
-NOT_YET = "Chưa"
-
-EVIDENCE_LABELS: Mapping[Evidence, str] = {
-    Evidence.MEMBER: "Đảng viên (Biểu mẫu 01/02)",
-    Evidence.BRANCH: "Báo cáo chi bộ",
-    Evidence.MIXED: "Kết hợp",
-    Evidence.NONE: "Chưa có số liệu",
-}
-
-ALERT_KIND_LABELS: Mapping[str, str] = {
-    "reminder": "Nhắc hạn",
-    "overdue": "Quá hạn",
-    "escalation": "Quá hạn, báo Ủy viên phụ trách",
-    "digest": "Tổng hợp gửi Đảng ủy",
-    "learning": "Đôn đốc học Bình dân học vụ số",
-    "learning_digest": "Tổng hợp Bình dân học vụ số gửi Đảng ủy",
-}
-
-LEDGER_STATUS_LABELS: Mapping[str, str] = {
-    "sent": "Đã gửi",
-    "intent": "Đang gửi",
-    "failed": "Lỗi",
-    "unknown": "Không rõ (đã dừng giữa chừng)",
-}
-
 
 def table_hash(table: Table) -> str:
     """What a destination compares to skip rewriting an unchanged tab (stamp excluded).
@@ -315,21 +293,6 @@ def _milestone_titles(
 # ---------------------------------------------------------------------------------------
 # 1. Tổng hợp chi bộ
 # ---------------------------------------------------------------------------------------
-
-
-def milestone_text(ms: MilestoneStatus) -> str:
-    """The Vietnamese state of one milestone for one branch, as the summary shows it."""
-    if ms.state is MilestoneState.DONE_ON_TIME:
-        return f"Đúng hạn {ms.done_on:%d/%m}" if ms.done_on else "Đúng hạn"
-    if ms.state is MilestoneState.DONE_LATE:
-        return f"Trễ {ms.days_overdue} ngày"
-    if ms.state is MilestoneState.NOT_DUE:
-        return "Chưa đến hạn"
-    if ms.state is MilestoneState.DUE_SOON:
-        if ms.days_left <= 0:
-            return "Sắp đến hạn (hạn là hôm nay)"
-        return f"Sắp đến hạn (còn {ms.days_left} ngày)"
-    return f"Quá hạn {ms.days_overdue} ngày"
 
 
 def _branch_table(
@@ -748,7 +711,7 @@ def _ledger_table(cfg: WardConfig, ledger: Sequence[LedgerEntry], updated_at: da
                 when(e),
                 e.alert_id,
                 alert_code(e.message_key or e.alert_id),
-                ALERT_KIND_LABELS.get(e.kind, e.kind),
+                alert_kind_label(e.kind),
                 e.branch_code,
                 titles.get(content, content),
                 e.recipients,
@@ -762,15 +725,6 @@ def _ledger_table(cfg: WardConfig, ledger: Sequence[LedgerEntry], updated_at: da
 # ---------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------
-
-_DIGITS = re.compile(r"(\d+)")
-
-
-@lru_cache(maxsize=1 << 14)
-def natural_key(s: str) -> tuple[tuple[int, str], ...]:
-    """Sort key that puts "CB2" before "CB10" (and is total on any string)."""
-    return tuple((0, part.zfill(12)) if part.isdigit() else (1, part) for part in _DIGITS.split(s))
-
 
 def _local(dt: datetime | None, tz: tzinfo) -> datetime | None:
     """An aware datetime in the ward's zone; a naive one is taken as ward-local already."""

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from scoring.support import SUPPORT_KINDS, SupportCount, SupportSummary, TeamPeriod
+from sync.labels import milestone_text
 from sync.model import Cell, Column, MilestoneStatus, Table, Team
-from sync.tables import milestone_text
 
 TAB_SUPPORT = "Tổ công nghệ số cộng đồng"
 

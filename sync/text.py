@@ -133,3 +133,15 @@ def fold(s: str) -> str:
     s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = re.sub(r"[^\w\s]", " ", s)
     return _SPACES.sub(" ", s).strip()
+
+
+_DIGIT_RUNS = re.compile(r"(\d+)")
+
+
+@lru_cache(maxsize=1 << 14)
+def natural_key(s: str) -> tuple[tuple[int, str], ...]:
+    """Sort key that puts "CB2" before "CB10" and "Dòng 9" before "Dòng 10" (total on any
+    string: digit runs compare as zero-padded text, so parts never mix int and str)."""
+    return tuple(
+        (0, part.zfill(12)) if part.isdigit() else (1, part) for part in _DIGIT_RUNS.split(s)
+    )

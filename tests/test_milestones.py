@@ -27,6 +27,7 @@ from sync.config import (
 )
 from sync.cycle import run_cycle
 from sync.errors import ConfigError
+from sync.labels import milestone_text
 from sync.mail import render_alert
 from sync.model import (
     AlertKind,
@@ -38,7 +39,6 @@ from sync.model import (
 )
 from sync.sample_ward import DEFAULT_SEED, _build
 from sync.state import StateStore
-from sync.tables import milestone_text
 from tests.conftest import ROOT, TZ
 from tests.sample_facts import learning_laggards, sample_truth
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from sync.config import concrete_milestones, load_config
+from sync.labels import milestone_text
 from sync.model import (
     Branch,
     BranchReport,
@@ -25,7 +26,8 @@ from sync.model import (
     Roster,
     Table,
 )
-from sync.tables import TAB_NAMES, build_tables, milestone_text, natural_key, tab_names
+from sync.tables import TAB_NAMES, build_tables, tab_names
+from sync.text import natural_key
 from tests.conftest import ROOT, RUBRIC
 from tests.conftest import TZ as VN
 
@@ -532,8 +534,9 @@ def test_ledger_tab(tables):
     # the code printed in the message: these went alone, so the code of their own id
     digest_code = "KNS-" + hashlib.sha256(b"digest:2026-W47").hexdigest()[:8].upper()
     assert by_id["digest:2026-W47"]["Mã thư"] == digest_code
-    assert by_id["nhiem_vu:CB01:overdue:3"]["Loại"] == "Quá hạn, báo Ủy viên phụ trách"
-    assert by_id["nhiem_vu:CB01:overdue:2"]["Loại"] == "Quá hạn"
+    escalated = "Thông báo quá hạn (đồng gửi Ủy viên phụ trách)"
+    assert by_id["nhiem_vu:CB01:overdue:3"]["Loại"] == escalated
+    assert by_id["nhiem_vu:CB01:overdue:2"]["Loại"] == "Thông báo quá hạn"
     assert by_id["dang_ky:CB01:reminder:2d"]["Loại"] == "Nhắc hạn"
     assert by_id["digest:2026-W47"]["Loại"] == "Tổng hợp gửi Đảng ủy"
     assert by_id["digest:2026-W47"]["Nội dung"] == ""
