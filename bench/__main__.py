@@ -54,7 +54,7 @@ from bench.scale_ward import (
     mutate,
     write_config,
 )
-from sync import sample_ward as sw
+from tools import sample_ward as sw
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = ".kns-bench"  # a folder the benchmark made (and may empty again with --keep)
@@ -559,9 +559,9 @@ def table_rows(results: list[ScaleResult]) -> list[list[str]]:
 def render(rows: list[list[str]], markdown: bool) -> str:
     if markdown:
         lines = ["| " + " | ".join(HEADERS) + " |"]
-        numeric = range(3, len(HEADERS) - 1)  # figures right-aligned; texts and calls left
+        right = range(3, len(HEADERS) - 1)  # figures right-aligned; texts and calls left
         lines.append(
-            "|" + "|".join("--:" if i in numeric else "---" for i in range(len(HEADERS))) + "|"
+            "|" + "|".join("--:" if i in right else "---" for i in range(len(HEADERS))) + "|"
         )
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
         return "\n".join(lines)

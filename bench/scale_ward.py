@@ -1,7 +1,7 @@
 """Bigger wards for the benchmark, tiled from the sample ward, and the 1 % mutation.
 
 A ward of ``n`` x 25 branches is ``n`` copies of the sample ward
-(``sync.sample_ward.tile_tables``): copy 0 is seeded 2026, copy k is the sample's builder
+(``tools.sample_ward.tile_tables``): copy 0 is seeded 2026, copy k is the sample's builder
 run with seed + k, with its own branch codes (CB + 4 digits), names ("... - Phường k"),
 member codes (DV + 7 digits) and people, every (folded name, birth date) unique across the
 province. The members are shared out evenly between the copies (the sample's builder grows
@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from sync import sample_ward as sw
+from tools import sample_ward as sw
 
 ROOT = Path(__file__).resolve().parent.parent
 BRANCHES_PER_TILE = 25

@@ -56,16 +56,16 @@ import io
 from datetime import date, datetime
 from functools import lru_cache
 
-from sync.sample_staff import STAFF_FILE
-from sync.sample_ward import (
+from tools.sample_ward import (
     DEFAULT_SEED,
     NO_EMAIL_BRANCH,
     NOW,
     BranchTruth,
     SampleWard,
-    _build,
+    build_ward,
     generate,
 )
+from tools.sample_ward.staff import STAFF_FILE
 
 # every branch with a secretary e-mail has a follow-up due: each gets one letter
 BRANCH_LETTERS = 25 - 1
@@ -81,7 +81,7 @@ LEARNING_OCCURRENCE = "2026-11"  # November's monthly letter (reached 05/11)
 # every branch with an open milestone is late (all five were due by 08/11): all but CB01;
 # CB21 gets no notice, so 23 branches have one dated 23/11 in the digest
 LATE_BRANCHES_NOTIFIED = 23
-TEAMS_WITHOUT_LOGS = ("T04",)  # sync/sample_support.py: "set up, no log yet"
+TEAMS_WITHOUT_LOGS = ("T04",)  # tools/sample_ward/support.py: "set up, no log yet"
 
 # The branch milestones of config/example.yaml that give a notice on 23/11 (see above), with
 # the date in the truth that closes each.
@@ -133,7 +133,7 @@ def reviews() -> dict[str, list[date]]:
     """Per branch, the dates of its form A submissions answering "Tiến độ nhiệm vụ" (the
     truth keeps only the final one: read from the generator's own model)."""
     out: dict[str, list[date]] = {}
-    for s in _build(DEFAULT_SEED).form_a:
+    for s in build_ward(DEFAULT_SEED).form_a:
         if s.branch and s.values.get("task_progress"):
             out.setdefault(s.branch, []).append(s.at.date())
     return out

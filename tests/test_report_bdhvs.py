@@ -22,9 +22,9 @@ from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
 from sync.cycle import run_cycle
 from sync.report import build_report, form_a_choices
-from sync.sample_ward import generate
 from sync.state import StateStore
 from tests.conftest import ROOT
+from tools.sample_ward import generate
 
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 TITLE = 'Kết quả thực hiện Phong trào "Bình dân học vụ số"'

@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 from sync.backend import embedded_backend, load_inputs
 from sync.config import concrete_milestones, load_config
 from sync.cycle import run_cycle
-from sync.sample_ward import generate
 from sync.state import StateStore
 from sync.text import normalize_title
 from tests.conftest import ROOT
@@ -25,6 +24,7 @@ from tests.sample_facts import (
     first_cycle_alert_ids,
     reviews,
 )
+from tools.sample_ward import generate
 
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 TODAY = NOW.date()
@@ -379,7 +379,7 @@ def test_letter_names_who_has_not_registered_or_been_scored_with_their_own_links
 
 
 def test_cb13_gets_one_letter_with_the_plan_overdue_since_may(run):
-    """CB13 never reported (sample_ward.py: "never_reported"): its plan, due 11/05, was
+    """CB13 never reported (tools/sample_ward/vocab.py: "never_reported"): its plan, due 11/05, was
     196 days over on the first cycle, past the cadence's 4th notice. It gets one notice of
     it (an escalation, its supervisor in Cc), in its one letter with everything else."""
     cfg, report, _, truth = run

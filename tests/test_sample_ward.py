@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from sync import sample_ward as sw
 from tests.conftest import ROOT
+from tools import sample_ward as sw
 
 SAMPLE = ROOT / "config" / "sample"
 
@@ -54,9 +54,9 @@ def test_committed_sample_matches_the_generator(ward: sw.SampleWard):
         for p in SAMPLE.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     }
-    assert committed == set(ward.files), "regenerate: python -m sync.sample_ward"
+    assert committed == set(ward.files), "regenerate: python -m tools.sample_ward"
     for rel, data in ward.files.items():
-        assert (SAMPLE / rel).read_bytes() == data, f"{rel} drifted: python -m sync.sample_ward"
+        assert (SAMPLE / rel).read_bytes() == data, f"{rel} drifted: python -m tools.sample_ward"
 
 
 def test_cli_writes_the_files(tmp_path: Path, ward: sw.SampleWard):

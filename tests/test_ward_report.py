@@ -18,9 +18,9 @@ from openpyxl import load_workbook
 from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
 from sync.cycle import run_cycle
-from sync.sample_ward import generate
 from sync.state import StateStore
 from tests.conftest import ROOT
+from tools.sample_ward import generate
 
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 TODAY = NOW.date()

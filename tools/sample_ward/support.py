@@ -1,7 +1,7 @@
 """Sample data of the community digital technology teams (Form E): a team roster and a
 support-log export, with the truth the generator knows from its own model.
 
-Hooked into ``sync.sample_ward.generate`` (files under config/sample/, ``Truth.support``).
+Hooked into ``tools.sample_ward.generate`` (files under config/sample/, ``Truth.support``).
 Its own ``random.Random(seed + SEED_OFFSET)``: the ward's generator draws nothing more, so
 adding this sample reshuffled nothing of the rest.
 

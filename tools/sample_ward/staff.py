@@ -1,5 +1,5 @@
 """The sample ward's staff roster and a unit's own download of the platform's results
-("Bình dân học vụ số", seed 003), built on top of ``sync.sample_ward``'s members and export.
+("Bình dân học vụ số", seed 003), built on top of the ward builder's members and export D.
 
 Its own ``random.Random(seed + STAFF_SEED_OFFSET)``: drawing from the ward generator's
 stream would reshuffle the whole sample. The truth is written as the files are built (who
@@ -9,10 +9,16 @@ is who, what each learner's latest row says), never read back from the pipeline.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from tools.sample_ward.fmt import csv_bytes, fold
+from tools.sample_ward.truth import InvalidRow
+from tools.sample_ward.vocab import GIVEN_F, GIVEN_M, MIDDLE_F, SURNAMES
+
+if TYPE_CHECKING:  # the builder imports this module: type-only, no circle
+    from tools.sample_ward.roster import WardBase
 
 STAFF_SEED_OFFSET = 3003
 STAFF_FILE = "roster/can-bo.csv"
@@ -112,27 +118,10 @@ def _result(rng: random.Random) -> tuple[int, str, date | None]:
     return lessons, result, done
 
 
-@dataclass(frozen=True)
-class Kit:
-    """What this generator borrows from ``sync.sample_ward`` (handed in by it: this module
-    imports nothing of it, so the two do not import each other)."""
-
-    surnames: Sequence[tuple[str, int]]
-    given_f: Sequence[str]
-    given_m: Sequence[str]
-    middle_f: Sequence[str]
-    csv_bytes: Callable[..., bytes]
-    fold: Callable[[str], str]
-    invalid_row: Callable[..., Any]  # sync.sample_ward.InvalidRow
-
-
-def build(builder: Any, seed: int, kit: Kit) -> SampleStaff:
+def build_staff(builder: WardBase, seed: int) -> SampleStaff:
     """The staff roster (members of office and school branches, the non-member learners of
     export D, more non-member staff), a unit's export, and the truth. ``builder``: the
     sample ward's builder (its members, branches, learners and invalid rows)."""
-    _SURNAMES, _GIVEN_F, _GIVEN_M, _MIDDLE_F = kit.surnames, kit.given_f, kit.given_m, kit.middle_f
-    _csv_bytes, _fold = kit.csv_bytes, kit.fold
-
     rng = random.Random(seed + STAFF_SEED_OFFSET)
     kinds = {b.code: b.kind for b in builder.branches}
     rows: list[dict[str, Any]] = []  # the staff file, in order
@@ -160,20 +149,20 @@ def build(builder: Any, seed: int, kit: Kit) -> SampleStaff:
         table = _GROUPS["school" if kinds[branch] == "school" or branch == "CB06" else "office"]
         return rng.choices([g for g, _ in table], [w for _, w in table])[0]
 
-    used = builder._used_people  # (folded name, birth) unique across the sample
-    member_names = {_fold(m.name) for m in builder.members}
+    used = builder.used_people  # (folded name, birth) unique across the sample
+    member_names = {fold(m.name) for m in builder.members}
 
     def stranger(years: tuple[int, int]) -> tuple[str, date]:
         while True:
-            surname = rng.choices([s for s, _ in _SURNAMES], [w for _, w in _SURNAMES])[0]
+            surname = rng.choices([s for s, _ in SURNAMES], [w for _, w in SURNAMES])[0]
             female = rng.random() < 0.55
-            given = rng.choice(_GIVEN_F if female else _GIVEN_M)
-            middle = rng.choice(_MIDDLE_F) if female else rng.choice(("Văn", "Hữu", "Đức"))
+            given = rng.choice(GIVEN_F if female else GIVEN_M)
+            middle = rng.choice(MIDDLE_F) if female else rng.choice(("Văn", "Hữu", "Đức"))
             name = f"{surname} {middle} {given}"
             birth = date(years[0], 1, 1) + timedelta(
                 days=rng.randint(0, (date(years[1], 12, 28) - date(years[0], 1, 1)).days)
             )
-            key = (_fold(name), birth)
+            key = (fold(name), birth)
             if key not in used and key[0] not in member_names:
                 used.add(key)
                 return name, birth
@@ -203,7 +192,7 @@ def build(builder: Any, seed: int, kit: Kit) -> SampleStaff:
     homonyms = [
         add(HOMONYM[0], HOMONYM[1], unit, "CB02", "Công chức", "") for unit in HOMONYM_UNITS
     ]
-    used.add((_fold(HOMONYM[0]), HOMONYM[1]))
+    used.add((fold(HOMONYM[0]), HOMONYM[1]))
     rng.shuffle(rows)  # the office keeps its file in no particular order
     by_code = {r["code"]: r for r in rows}
 
@@ -237,7 +226,7 @@ def build(builder: Any, seed: int, kit: Kit) -> SampleStaff:
         table.append([name, _mdy(birth), unit_text, str(lessons), result, _mdy(done)])
     unknown = next(r for r in unit_rows if not r.staff_code)
     builder.invalid.append(
-        kit.invalid_row(
+        InvalidRow(
             UNIT_EXPORT_ID,
             UNIT_EXPORT_TITLE,
             unknown.row,
@@ -250,15 +239,15 @@ def build(builder: Any, seed: int, kit: Kit) -> SampleStaff:
 
     # the truth: export D's member and non-member learners, then the unit's export
     results: dict[str, tuple[int, bool | None, date | None]] = {}
-    staff_of_person = {(_fold(r["name"]), r["birth"]): r["code"] for r in rows}
+    staff_of_person = {(fold(r["name"]), r["birth"]): r["code"] for r in rows}
     for lr in builder.learners:
         if lr.branch is None:
             continue
-        code = lr.member if lr.member and lr.branch not in UNITS else None
-        if code is None:
-            code = staff_of_person[(_fold(lr.name), lr.birth)]
+        who = lr.member if lr.member and lr.branch not in UNITS else None
+        if who is None:
+            who = staff_of_person[(fold(lr.name), lr.birth)]
         passed = None if not lr.result else lr.result == "Đạt"
-        results[code] = (lr.lessons, passed, lr.completed_on)
+        results[who] = (lr.lessons, passed, lr.completed_on)
     for ur in unit_rows:
         if ur.staff_code:
             results[ur.staff_code] = (ur.lessons, ur.passed, ur.completed_on)
@@ -299,7 +288,7 @@ def build(builder: Any, seed: int, kit: Kit) -> SampleStaff:
         for r in rows
     ]
     files = {
-        STAFF_FILE: _csv_bytes(staff_table, bom=True, crlf=True),
-        UNIT_EXPORT_FILE: _csv_bytes(table, bom=True, crlf=True),
+        STAFF_FILE: csv_bytes(staff_table, bom=True, crlf=True),
+        UNIT_EXPORT_FILE: csv_bytes(table, bom=True, crlf=True),
     }
     return SampleStaff(files, tuple(truth), tuple(unit_rows))
