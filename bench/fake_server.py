@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:  # tests.fake_google lives in the repo, not in the
     sys.path.insert(0, str(ROOT))
 
 from sync.text import normalize_title  # noqa: E402
-from sync.values import BadValue, parse_date, parse_timestamp  # noqa: E402
+from sync.values import BadValue, Locale, parse_date, parse_timestamp  # noqa: E402
 from tests.fake_google import FakeWorkspace  # noqa: E402
 from tests.fake_google.forms_builder import question  # noqa: E402
 
@@ -84,9 +84,8 @@ def _text(v: object) -> str:
 
 class Workspace:
     def __init__(self) -> None:
+        # as strict as Google: a write past a tab's grid is a 400 (appends grow it)
         self.fake = FakeWorkspace().start()
-        # as strict as Google for the cycle's writes: no writing past a tab's grid
-        self.fake.grow_grid_on_write = False
         self.ward: Path | None = None
         self.sources: dict[str, dict[str, Any]] = {}
         self.tz = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -94,7 +93,7 @@ class Workspace:
         self.response_ids: list[str] = []  # the form's response id of each data row
         self.question_ids: dict[int, str] = {}  # column -> question id
         self.date_columns: set[int] = set()
-        self.locale = "vi"  # the form source's (Biểu mẫu 02's export is en: m/d/y)
+        self.locale: Locale = "vi"  # the form source's (Biểu mẫu 02's export is en: m/d/y)
 
     # -- load -----------------------------------------------------------------------------
 
@@ -125,7 +124,7 @@ class Workspace:
             "rows": {sid: len(rows) - 1 for sid, rows in self.rows.items()},
         }
 
-    def _add_form(self, rows: list[list[str]], locale: str) -> None:
+    def _add_form(self, rows: list[list[str]], locale: Locale) -> None:
         headers = rows[0]
         self.date_columns = {i for i, t in enumerate(headers) if normalize_title(t) == "ngày sinh"}
         skip = {0} | {i for i, t in enumerate(headers) if normalize_title(t) in EMAIL_TITLES}
@@ -166,25 +165,20 @@ class Workspace:
         """Carry the changes made to the ward's export files into the fake."""
         assert self.ward is not None
         done: dict[str, dict[str, int]] = {}
-        self.fake.grow_grid_on_write = True  # appended responses grow the tab, as on Google
-        try:
-            for sid, old in self.rows.items():
-                new = read_rows(self.ward / self.sources[sid]["file"])
-                edited = [i for i in range(1, min(len(old), len(new))) if old[i] != new[i]]
-                added = new[len(old) :]
-                if sid == FORM_SOURCE:
-                    for i in edited:
-                        submitted, answers = self._answers(new[i])
-                        self.fake.edit_response(
-                            FORM_ID, self.response_ids[i - 1], answers, submitted
-                        )
-                    self.response_ids += [self._add_response(row) for row in added]
-                else:
-                    self._sync_sheet(sheet_id(sid), new, edited, added)
-                self.rows[sid] = new
-                done[sid] = {"edited": len(edited), "added": len(added)}
-        finally:
-            self.fake.grow_grid_on_write = False
+        for sid, old in self.rows.items():
+            new = read_rows(self.ward / self.sources[sid]["file"])
+            edited = [i for i in range(1, min(len(old), len(new))) if old[i] != new[i]]
+            added = new[len(old) :]
+            if sid == FORM_SOURCE:
+                for i in edited:
+                    submitted, answers = self._answers(new[i])
+                    self.fake.edit_response(FORM_ID, self.response_ids[i - 1], answers, submitted)
+                self.response_ids += [self._add_response(row) for row in added]
+            else:
+                # appended responses grow the tab (values.append), as on Google
+                self._sync_sheet(sheet_id(sid), new, edited, added)
+            self.rows[sid] = new
+            done[sid] = {"edited": len(edited), "added": len(added)}
         return {"changes": done}
 
     def _sync_sheet(

@@ -206,10 +206,7 @@ def test_unknown_form_is_404_and_denied_form_is_403(fake: FakeWorkspace) -> None
     assert _error(missing.value) == {
         "code": 404,
         "message": "Requested entity was not found.",
-        "errors": [
-            {"message": "Requested entity was not found.", "domain": "global", "reason": "notFound"}
-        ],
-        "status": "NOT_FOUND",
+        "status": "NOT_FOUND",  # Forms v1, like Sheets v4: no legacy errors[] list
     }
     fake.deny("form-A")
     with pytest.raises(HttpError) as denied:
@@ -567,10 +564,22 @@ def test_number_formats_and_user_entered_dates(fake: FakeWorkspace) -> None:
     assert unformatted == [["23/11/2026", "23/11/2026 08:00"]]
 
 
-def test_values_update_grows_the_grid_and_payload_limit(fake: FakeWorkspace) -> None:
+def test_values_update_past_the_grid_is_refused_append_grows_and_payload_limit(
+    fake: FakeWorkspace,
+) -> None:
     fake.add_spreadsheet("ss", {"T": []})
     ws = gspread_client(fake).open_by_key("ss").sheet1
-    ws.update([["x"] * 30], "A1001")
+    with pytest.raises(gspread.exceptions.APIError) as beyond:
+        ws.update([["x"] * 30], "A1001")
+    assert beyond.value.error == {
+        "code": 400,
+        "message": "Range (T!A1001:AD1001) exceeds grid limits. Max rows: 1000, max columns: 26",
+        "status": "INVALID_ARGUMENT",
+    }
+    assert fake.values("ss", "T") == []
+    # values.append adds the rows and columns it needs, as Google's does
+    rows = {"values": [["x"] * 30] * 2}
+    ws.spreadsheet.values_append("T!A1000", {"valueInputOption": "RAW"}, rows)
     props = fake.sheet("ss", "T")["gridProperties"]
     assert (props["rowCount"], props["columnCount"]) == (1001, 30)
     fake.max_request_bytes = 2000
@@ -888,7 +897,7 @@ def test_add_chart_outside_the_grid_is_a_400(
     error = _error(info.value)
     assert info.value.status_code == 400
     assert error["status"] == "INVALID_ARGUMENT"
-    assert error["errors"][0]["reason"] == "badRequest"
+    assert "errors" not in error  # Sheets v4 errors carry no legacy errors[] list
     assert error["message"].startswith("Invalid requests[1].addChart: ")
     assert message in error["message"]
     # the batch is atomic: neither the chart nor the format of the first request is kept

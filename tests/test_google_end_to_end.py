@@ -93,7 +93,6 @@ def test_sample_ward_with_the_forms_api_matches_the_embedded_backend(tmp_path: P
     e_tabs = embedded.tabs()
 
     with FakeWorkspace() as fake:
-        fake.grow_grid_on_write = False
         h = GoogleHarness(tmp_path / "google", fake)
         assert _serve_scoring_form(h, fake) == 665
         g_report = h.cycle(MONDAY)

@@ -50,6 +50,8 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 RATE_LIMIT_REASONS = frozenset(
     {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
 )
+# 403 reasons for a quota used up for the day (Gmail, Drive): not a missing permission
+DAILY_LIMIT_REASONS = frozenset({"dailyLimitExceeded", "quotaExceeded"})
 # 403 reasons that sharing the file with the account does not fix
 API_DISABLED_REASONS = frozenset({"SERVICE_DISABLED", "accessNotConfigured"})
 SCOPE_REASONS = frozenset({"ACCESS_TOKEN_SCOPE_INSUFFICIENT", "insufficientPermissions"})
@@ -103,7 +105,7 @@ class GoogleApiError(ServiceError):
     def not_shared(self) -> bool:
         """A 403 that sharing the form/spreadsheet with the account would fix."""
         return self.status == 403 and self.cause not in (
-            API_DISABLED_REASONS | SCOPE_REASONS | RATE_LIMIT_REASONS
+            API_DISABLED_REASONS | SCOPE_REASONS | RATE_LIMIT_REASONS | DAILY_LIMIT_REASONS
         )
 
 
@@ -158,13 +160,21 @@ class RedirectAdapter(requests.adapters.HTTPAdapter):
         self.root_url = root_url.rstrip("/")
         self.hosts = hosts
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         url = request.url or ""
         parts = urlsplit(url)
         if parts.hostname in self.hosts:
             request.url = self.root_url + url[len(f"{parts.scheme}://{parts.netloc}") :]
-            kwargs["proxies"] = {}  # a proxy chosen for Google's host must not apply here
-        return super().send(request, **kwargs)
+            proxies = {}  # a proxy chosen for Google's host must not apply here
+        return super().send(request, stream, timeout, verify, cert, proxies)
 
 
 class ResendBlocked(ConnectionAbortedError):
@@ -200,7 +210,10 @@ class SendOnceHttp(httplib2.Http):
     def _conn_request(
         self, conn: Any, request_uri: str, method: str, body: Any, headers: Any
     ) -> tuple[Any, bytes]:
-        return super()._conn_request(_OneRequest(conn), request_uri, method, body, headers)
+        # private in httplib2, so absent from types-httplib2: there is no public hook
+        return super()._conn_request(  # type: ignore[misc]
+            _OneRequest(conn), request_uri, method, body, headers
+        )
 
     def close_idle(self) -> None:
         """Close pooled connections so the next request opens a fresh one: a keep-alive
@@ -352,6 +365,11 @@ def _message(api: str, f: _Failure, attempts: int, account: str | None) -> str:
             "không còn hiệu lực; tạo khóa mới hoặc chạy lại 'kns auth login'"
         )
     if s == 403:
+        if f.has(*DAILY_LIMIT_REASONS):
+            return (
+                f"{label}: đã hết hạn mức sử dụng trong ngày của Google (mã 403, {f.inner}); "
+                "chu kỳ sau sẽ thử lại"
+            )
         if f.has(*API_DISABLED_REASONS):
             return (
                 f"{label}: API chưa được bật trong dự án Google Cloud (mã 403); "
@@ -454,7 +472,7 @@ class GoogleApis:
             client = gspread.http_client.HTTPClient(auth=self.credentials, session=session)
             client.set_timeout(self.timeout)
             self._services["sheets"] = client
-        return self._services["sheets"]  # type: ignore[no-any-return]
+        return self._services["sheets"]
 
     # -- calls ---------------------------------------------------------------------------
 

@@ -3,8 +3,13 @@
 
 Routing and validation come from the discovery documents bundled with
 google-api-python-client: unknown query parameters, unknown body fields, wrong JSON types
-and values outside an enum are 400s in Google's error shape
-``{"error": {"code", "message", "errors": [{"message", "domain", "reason"}], "status"}}``;
+and values outside an enum are 400s. Errors have the shape each API really returns: Sheets
+and Forms ``{"error": {"code", "message", "status", "details"?}}`` (no ``errors[]``; a
+``reason`` is an ErrorInfo detail), Gmail adds ``errors: [{"message", "domain", "reason"}]``,
+Drive is ``{"error": {"errors": [...], "code", "message"}}``. A ``fields`` mask (``a,b``,
+``a/b``, ``a(b,c)`` nested, ``*``) is applied to every answer; a path the method's response
+schema lacks is Google's 400 ("Error expanding 'fields' parameter. Cannot find matching
+fields for path '...'."; Drive: "Invalid field selection X") and nothing is applied;
 unknown paths are 404; a missing or wrong ``Authorization: Bearer <token>`` is 401.
 Methods of those APIs that the fake does not model answer 501 (UNIMPLEMENTED).
 
@@ -54,7 +59,7 @@ Sheets
     ``fake.basic_filter(...)``, ``fake.conditional_formats(...)``, ``fake.charts(...)`` (the
     tab's EmbeddedChart resources).
     Methods: ``spreadsheets.get`` (grid data with includeGridData=true or ``fields``
-    naming ``data``; ``fields`` is otherwise accepted and ignored), ``values.get`` /
+    naming ``data``), ``values.get`` /
     ``batchGet`` (FORMATTED_VALUE -- locale-aware, vi_VN writes ``8,5`` --,
     UNFORMATTED_VALUE, FORMULA; majorDimension ROWS / COLUMNS), ``values.update`` /
     ``batchUpdate`` / ``append`` (RAW stores strings as strings, never formulas;
@@ -67,8 +72,9 @@ Sheets
     range and the anchor cell inside an existing grid, else a 400; chartId assigned unless
     given, returned in the reply and in ``spreadsheets.get`` ``sheets[].charts``) and
     deleteEmbeddedObject (a chart's id) -- any other kind is a 400; a batch is atomic.
-    Writing beyond a grid grows it (``fake.grow_grid_on_write = False`` makes that a 400
-    "exceeds grid limits"). A Sheets request body larger than ``fake.max_request_bytes``
+    Writing values beyond a grid is Google's 400 "Range ('Tab'!A1001) exceeds grid limits.
+    Max rows: 1000, max columns: 26"; ``values.append`` adds the rows and columns it needs.
+    A Sheets request body larger than ``fake.max_request_bytes``
     (default 10 MB) is a 400 "Request payload size exceeds the limit: N bytes.".
 
 Gmail
@@ -88,7 +94,8 @@ Faults
     reason=None, message=None)`` -- the next n matching requests get that status in
     Google's shape (500 INTERNAL, 502/503 UNAVAILABLE, 504 DEADLINE_EXCEEDED, 429
     RESOURCE_EXHAUSTED, 403 PERMISSION_DENIED, ...; ``reason`` e.g. "userRateLimitExceeded"
-    sets errors[0].reason), nothing applied; ``retry_after`` adds a Retry-After header.
+    sets Gmail's / Drive's errors[0].reason, an ErrorInfo detail elsewhere), nothing applied;
+    ``retry_after`` adds a Retry-After header.
     ``fake.drop_next(n, *, api=None, method_id=None, after_effect=False)`` -- close the
     connection without an answer (after applying the request with ``after_effect``).
     ``fake.clear_faults()``. Note: google-api-python-client's httplib2 transport silently

@@ -86,8 +86,26 @@ DEFAULT_MESSAGE: dict[int, str] = {
 }
 
 
+# 403/429 reasons Gmail and Drive file under the "usageLimits" domain
+_USAGE_LIMIT_REASONS = frozenset(
+    {"rateLimitExceeded", "userRateLimitExceeded", "dailyLimitExceeded", "quotaExceeded"}
+)
+
+
 class ApiError(Exception):
-    """An error answer in Google's shape: ``{"error": {code, message, status, errors}}``."""
+    """An error answer in the shape the API in question really returns (``body(api)``):
+
+    - Sheets v4 and Forms v1: ``{"error": {code, message, status, details?}}`` and NO
+      ``errors[]`` list (recorded real answers: gspread's tests/cassettes/*.json, e.g.
+      ClientTest.test_access_non_existing_spreadsheet, WorksheetTest.test_hide_show_worksheet;
+      r-lib/gargle tests/testthat/fixtures/sheets-spreadsheets-get-*.rds). A ``reason``
+      becomes a google.rpc.ErrorInfo detail, where Google puts RATE_LIMIT_EXCEEDED,
+      SERVICE_DISABLED ...
+    - Gmail v1: ``{code, message, errors: [{message, domain, reason}], status}`` (Gmail keeps
+      the legacy list unless ``$.xgafv=2``: brekkylab/backlot PR #202 measured it).
+    - Drive v3: ``{errors: [{domain, reason, message, locationType?, location?}], code,
+      message}`` with no ``status`` (gargle's drive-files-get-nonexistent-file-id_404.rds).
+    """
 
     def __init__(
         self,
@@ -98,24 +116,48 @@ class ApiError(Exception):
         reason: str | None = None,
         details: list[dict[str, Any]] | None = None,
         headers: Mapping[str, str] | None = None,
+        location: str | None = None,
     ) -> None:
         self.code = code
         self.message = message or DEFAULT_MESSAGE.get(code, "Error")
         self.status = status or STATUS_FOR_CODE.get(code, "UNKNOWN")
+        self.given_reason = reason
         self.reason = reason or REASON_FOR_CODE.get(code, "unknown")
         self.details = details
         self.headers = dict(headers or {})
+        self.location = location  # the parameter at fault (Drive's errors[].location)
         super().__init__(f"{code} {self.status}: {self.message}")
 
-    def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {
-            "code": self.code,
-            "message": self.message,
-            "errors": [{"message": self.message, "domain": "global", "reason": self.reason}],
-            "status": self.status,
-        }
-        if self.details:
-            error["details"] = self.details
+    def _legacy_error(self) -> dict[str, Any]:
+        domain = "usageLimits" if self.reason in _USAGE_LIMIT_REASONS else "global"
+        item: dict[str, Any] = {"message": self.message, "domain": domain, "reason": self.reason}
+        if self.location:
+            item["locationType"] = "parameter"
+            item["location"] = self.location
+        return item
+
+    def body(self, api: str = "sheets") -> dict[str, Any]:
+        if api == "drive":
+            legacy = [self._legacy_error()]
+            return {"error": {"errors": legacy, "code": self.code, "message": self.message}}
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if api == "gmail":
+            error["errors"] = [self._legacy_error()]
+        error["status"] = self.status
+        details = list(self.details or [])
+        if api != "gmail" and self.given_reason and not any(
+            str(d.get("@type", "")).endswith("ErrorInfo") for d in details
+        ):
+            details.insert(
+                0,
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": self.given_reason,
+                    "domain": "googleapis.com",
+                },
+            )
+        if details:
+            error["details"] = details
         return {"error": error}
 
 
@@ -549,3 +591,167 @@ def validate_query(
         elif definition.get("required") and name not in typed:
             raise bad_request(f"Required parameter '{name}' is missing.")
     return typed
+
+
+# ---------------------------------------------------------------------------------------
+# `fields` masks (partial responses)
+# ---------------------------------------------------------------------------------------
+
+# A parsed mask: field name -> its sub-selection, None = the whole field.
+MaskTree = dict[str, "MaskTree | None"]
+
+
+class MaskSyntaxError(ValueError):
+    pass
+
+
+def _merge(a: MaskTree | None, b: MaskTree | None) -> MaskTree | None:
+    if a is None or b is None:
+        return None  # the whole field wins over any sub-selection of it
+    out = dict(a)
+    for key, sub in b.items():
+        out[key] = _merge(out[key], sub) if key in out else sub
+    return out
+
+
+def parse_fields_mask(mask: str, *, strip: bool = False) -> MaskTree:
+    """Google's partial-response syntax: ``a,b`` several fields, ``a/b`` (or ``a.b``) a
+    nested one, ``a(b,c)`` sub-selections (nested to any depth), ``*`` every field.
+    Sheets, Forms and Gmail take names verbatim ("a, b" names the field " b" and is refused:
+    ringo380/claude-google-sheets-mcp issue #2); Drive strips the spaces (``strip``)."""
+    n = len(mask)
+
+    def name_list(i: int, depth: int) -> tuple[MaskTree, int]:
+        tree: MaskTree = {}
+        while True:
+            start = i
+            while i < n and mask[i] not in ",()":
+                i += 1
+            text = mask[start:i]
+            parts = [p.strip() if strip else p for p in re.split(r"[/.]", text)]
+            if not text or any(not p.strip() for p in parts):
+                raise MaskSyntaxError(f"Invalid field selection {text!r} in {mask!r}")
+            sub: MaskTree | None = None
+            if i < n and mask[i] == "(":
+                sub, i = name_list(i + 1, depth + 1)
+                if i >= n or mask[i] != ")":
+                    raise MaskSyntaxError(f"Unbalanced parentheses in {mask!r}")
+                i += 1
+            for part in reversed(parts[1:]):
+                sub = {part: sub}
+            tree[parts[0]] = _merge(tree[parts[0]], sub) if parts[0] in tree else sub
+            if i < n and mask[i] == ",":
+                i += 1
+                continue
+            if depth == 0 and i < n:
+                raise MaskSyntaxError(f"Unexpected {mask[i]!r} in {mask!r}")
+            return tree, i
+
+    tree, _ = name_list(0, 0)
+    return tree
+
+
+def _resolve(schema: Mapping[str, Any] | None, schemas: Mapping[str, Any]) -> Any:
+    """The object schema a field holds (arrays looked through), {} for a free-form object,
+    None for a scalar."""
+    while schema is not None and schema.get("type") == "array":
+        schema = schema.get("items")
+    if schema is None:
+        return None
+    if "$ref" in schema:
+        return schemas.get(schema["$ref"], {})
+    if schema.get("type") in ("object", "any") or "properties" in schema:
+        return schema
+    return None
+
+
+def invalid_mask_path(
+    tree: MaskTree, response_ref: str | None, schemas: Mapping[str, Any]
+) -> tuple[str, str] | None:
+    """The first path of ``tree`` the response schema lacks, as (dotted path, last name),
+    or None when every path names a real field. Map fields take any key."""
+
+    def walk(node: MaskTree, schema: Any, prefix: list[str]) -> tuple[str, str] | None:
+        props = schema.get("properties")
+        additional = schema.get("additionalProperties")
+        free = props is None and additional is None
+        for name, sub in node.items():
+            path = [*prefix, name]
+            if name == "*" or free:
+                continue
+            if props is not None and name in props:
+                field_schema = props[name]
+            elif additional is not None:
+                field_schema = additional
+            else:
+                return ".".join(path), name
+            if sub is None:
+                continue
+            target = _resolve(field_schema, schemas)
+            if target is None:  # a sub-selection of a string or a number
+                first = next(iter(sub))
+                return ".".join([*path, first]), first
+            bad = walk(sub, target, path)
+            if bad is not None:
+                return bad
+        return None
+
+    if response_ref is None:
+        first = next(iter(tree), "")
+        return first, first
+    return walk(tree, schemas.get(response_ref, {}), [])
+
+
+def apply_fields_mask(value: Any, tree: MaskTree | None) -> Any:
+    """Only the selected fields of a response (lists are filtered element by element)."""
+    if tree is None:
+        return value
+    if isinstance(value, list):
+        return [apply_fields_mask(v, tree) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "*" in tree:
+        everything = tree["*"]
+        out = {k: apply_fields_mask(v, everything) for k, v in value.items()}
+        for key, sub in tree.items():  # a named field narrower than '*' adds nothing
+            if key != "*" and key in value and everything is not None:
+                out[key] = apply_fields_mask(value[key], _merge(everything, sub))
+        return out
+    return {k: apply_fields_mask(value[k], sub) for k, sub in tree.items() if k in value}
+
+
+def check_fields_mask(route: Route, mask: str, schemas: Mapping[str, Any]) -> MaskTree:
+    """The parsed mask, or the 400 Google answers for a field the response lacks.
+
+    Sheets/Forms/Gmail (ESF): "Request contains an invalid argument." with a BadRequest
+    fieldViolation "Error expanding 'fields' parameter. Cannot find matching fields for
+    path '...'." (a real Sheets answer recorded in r-lib/gargle,
+    tests/testthat/fixtures/sheets-spreadsheets-get-bad-field-mask_400.rds). Drive: "Invalid
+    field selection <name>" (developers.google.com/drive/api/guides/fields-parameter), reason
+    invalidParameter, location "fields"."""
+    drive = route.api == "drive"
+    try:
+        tree = parse_fields_mask(mask, strip=drive)
+        bad = invalid_mask_path(tree, route.response_ref, schemas)
+    except MaskSyntaxError as exc:
+        bad = (str(exc), str(exc))
+    if bad is None:
+        return tree
+    path, name = bad
+    if drive:
+        raise ApiError(
+            400, f"Invalid field selection {name}", reason="invalidParameter", location="fields"
+        )
+    description = (
+        f"Error expanding 'fields' parameter. Cannot find matching fields for path '{path}'."
+    )
+    raise ApiError(
+        400,
+        "Request contains an invalid argument.",
+        details=[
+            {
+                "@type": "type.googleapis.com/google.rpc.BadRequest",
+                "fieldViolations": [{"field": mask, "description": description}],
+            }
+        ],
+    )

@@ -23,7 +23,17 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .cells import Box
-from .discovery import ApiError, Route, Router, bad_request, guess_api, validate_query
+from .discovery import (
+    ApiError,
+    MaskTree,
+    Route,
+    Router,
+    apply_fields_mask,
+    bad_request,
+    check_fields_mask,
+    guess_api,
+    validate_query,
+)
 from .forms import FormsState, rfc3339
 from .gmail import GmailState, StoredMessage, parse_upload
 from .sheets import DEFAULT_PIXEL_SIZE, CellView, SheetsState
@@ -160,7 +170,7 @@ class _Handler(BaseHTTPRequestHandler):
             except Exception as exc:  # a failing hook is a 500, not a silent hang-up
                 traceback.print_exc()
                 outcome.status = 500
-                outcome.payload = ApiError(500, f"on_send hook failed: {exc!r}").body()
+                outcome.payload = ApiError(500, f"on_send hook failed: {exc!r}").body("gmail")
                 if outcome.record is not None:
                     outcome.record.status = 500
         if outcome.drop:
@@ -254,15 +264,6 @@ class FakeWorkspace:
     @rewrite_message_id.setter
     def rewrite_message_id(self, value: bool) -> None:
         self.gmail_state.rewrite_message_id = value
-
-    @property
-    def grow_grid_on_write(self) -> bool:
-        """Writing values beyond a tab's grid grows it (True) or is a 400 (False)."""
-        return self.sheets_state.grow_on_write
-
-    @grow_grid_on_write.setter
-    def grow_grid_on_write(self, value: bool) -> None:
-        self.sheets_state.grow_on_write = value
 
     # -- Forms --------------------------------------------------------------------------
 
@@ -552,18 +553,25 @@ class FakeWorkspace:
                 params = validate_query(
                     route, query, path_params, ignore_unknown=route.api == "drive"
                 )
+                # checked before anything is applied: a wrong mask changes nothing
+                mask: MaskTree | None = None
+                if params.get("fields"):
+                    schemas = self.router.documents[route.api].get("schemas", {})
+                    mask = check_fields_mask(route, str(params["fields"]), schemas)
                 payload, media = self._decode_body(route, headers, body, params)
                 for name in _RESOURCE_PARAMS:
                     if path_params.get(name) in self._denied:
                         raise ApiError(403, "The caller does not have permission")
                 status, result, sent = self._call(route, path_params, params, payload, media)
+                if mask is not None:
+                    result = apply_fields_mask(result, mask)
                 outcome = _Outcome(status, result, sent=sent)
             except ApiError as exc:
-                outcome = _Outcome(exc.code, exc.body(), headers=exc.headers)
+                outcome = _Outcome(exc.code, exc.body(record.api), headers=exc.headers)
             except Exception as exc:  # a bug in the fake: answer it instead of hanging up
                 traceback.print_exc()
                 outcome = _Outcome(
-                    500, ApiError(500, f"fake_google internal error: {exc!r}").body()
+                    500, ApiError(500, f"fake_google internal error: {exc!r}").body(record.api)
                 )
             record.status = outcome.status
             outcome.record = record
@@ -735,7 +743,7 @@ class FakeWorkspace:
                 "name": form.document_title,
                 "mimeType": "application/vnd.google-apps.form",
             }
-        raise ApiError(404, f"File not found: {file_id}.")
+        raise ApiError(404, f"File not found: {file_id}.", location="fileId")
 
 
 def _seconds(value: float) -> str:

@@ -225,7 +225,6 @@ class SheetsState:
         self.schemas = schemas
         self.spreadsheets: dict[str, Spreadsheet] = {}
         self._rng = random.Random(seed)
-        self.grow_on_write = True
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -429,7 +428,11 @@ class SheetsState:
         option: str,
         where: str,
         range_text: str | None = None,
+        *,
+        grow: bool = False,
     ) -> tuple[Sheet, Box, list[tuple[int, int, Any]]]:
+        """``grow``: rows and columns past the grid are added (values.append); otherwise
+        such a write is Google's 400 "Range (...) exceeds grid limits"."""
         if option not in ("RAW", "USER_ENTERED"):
             raise bad_request(
                 f"Invalid valueInputOption: {option or 'INPUT_VALUE_OPTION_UNSPECIFIED'}"
@@ -475,8 +478,12 @@ class SheetsState:
         if writes:
             max_r = max(w[0] for w in writes)
             max_c = max(w[1] for w in writes)
-            if (max_r >= sheet.row_count or max_c >= sheet.column_count) and not self.grow_on_write:
-                raise self._grid_error(sheet, f"{column_letters(max_c)}{max_r + 1}")
+            if (max_r >= sheet.row_count or max_c >= sheet.column_count) and not grow:
+                # Google names the range written, e.g. "Range (Sheet1!AP1:AW1) exceeds grid
+                # limits. Max rows: 1000, max columns: 41"
+                first = f"{column_letters(box.c0)}{box.r0 + 1}"
+                last = f"{column_letters(max_c)}{max_r + 1}"
+                raise self._grid_error(sheet, first if first == last else f"{first}:{last}")
         return sheet, box, writes
 
     def _store(
@@ -614,7 +621,9 @@ class SheetsState:
         rows = body.get("values") or []
         plan_body = {"values": rows, "majorDimension": body.get("majorDimension")}
         text = f"{quote_title(sheet.title)}!{column_letters(box.c0)}{start + 1}"
-        sheet, _, writes = self._plan_write(ss, plan_body, option, "data", text)
+        # "adding data to the end of the sheet will still insert new rows or columns so the
+        # data can be written" (InsertDataOption OVERWRITE, Sheets API reference)
+        sheet, _, writes = self._plan_write(ss, plan_body, option, "data", text, grow=True)
         if params.get("insertDataOption") == "INSERT_ROWS" and writes:
             n = max(w[0] for w in writes) - start + 1
             moved = {}
