@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Literal
 
 from scoring.support import SupportSummary
 from sync.alerts import (
@@ -91,6 +92,7 @@ from sync.ports import (
     DocumentWriter,
     FetchResult,
     MailError,
+    MailOutcomeUnknown,
     MailTransport,
     Probe,
     SourceError,
@@ -202,7 +204,7 @@ def settle_intents(
 
     When the transport cannot tell (SMTP), ``resend_unknown`` chooses at-least-once (send
     again, maybe a duplicate) over the default at-most-once (never a duplicate)."""
-    settled = {}
+    settled: dict[str, str] = {}
     for key, alert_ids in store.intent_messages().items():
         try:
             went_out = transport.was_sent(key)
@@ -320,7 +322,7 @@ def run_cycle(
             assert cycle_id is not None
             from sync.health import record_health  # what waits, for `kns status`
 
-            record_health(store, report)
+            record_health(store, report.plan, report.held)
             store.finish_cycle(cycle_id, "idle", report.summary(), now)
             log.info("Chu kỳ %s: %s", now.isoformat(), report.summary())
             return report
@@ -412,7 +414,7 @@ def run_cycle(
             _remember(store, key, notice_roster, evaluation, report, team_tracks)
             from sync.health import record_health  # what waits, for `kns status`
 
-            record_health(store, report)
+            record_health(store, report.plan, report.held)
             store.finish_cycle(cycle_id, "ok", report.summary(), now)
         log.info("Chu kỳ %s: %s", now.isoformat(), report.summary())
         return report
@@ -764,12 +766,17 @@ def _support_summary(
     return summarize_support(evaluation.support, teams, cfg.teams.targets, cfg.ward.year)
 
 
+def _day_start(at: datetime) -> datetime:
+    """The report's date line names the day: a later minute must not rewrite the report."""
+    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _write_report(store: StateStore, documents: DocumentWriter, ward_report: Report) -> Path | None:
     """Rewrite the year-end report when its content (or its date line) changed, or the file
     is gone: a province's draft takes seconds to render. A report that cannot be written is
     one line in the log; the cycle (tabs written, mail sent) stands."""
     key = hashlib.sha256(
-        repr(dataclasses.replace(ward_report, as_of=ward_report.as_of.date())).encode()
+        repr(dataclasses.replace(ward_report, as_of=_day_start(ward_report.as_of))).encode()
     ).hexdigest()
     where = getattr(documents, "path", None)
     if store.meta("report_key") == key and isinstance(where, Path) and where.exists():
@@ -1111,28 +1118,37 @@ def _send_batch(
             subject = getattr(message, "subject_text", "") or str(message["Subject"])
             for alert in letter.items:
                 _record_intent(store, alert, subject, now, letter.key, letter.message)
-    results: list[tuple[Letter, str]] = []  # (letter, error or "")
+    # (letter, status, error or "")
+    results: list[tuple[Letter, Literal["sent", "failed", "unknown"], str]] = []
     for letter, message in ready:
         try:
             transport.send(letter.key, message)
+        except MailOutcomeUnknown as e:
+            # maybe delivered: at most once unless the ward chose at-least-once
+            unknown: Literal["failed", "unknown"] = (
+                "failed" if _resend_unknown(cfg) else "unknown"
+            )
+            results.append((letter, unknown, str(e)))
+            log.warning("Không rõ thư %s đã đi hay chưa: %s", alert_code(letter.key), e)
+            continue
         except MailError as e:
-            results.append((letter, str(e) or "Lỗi gửi thư"))
+            results.append((letter, "failed", str(e) or "Lỗi gửi thư"))
             log.warning("Không gửi được thư %s: %s", alert_code(letter.key), e)
             continue
-        results.append((letter, ""))
+        results.append((letter, "sent", ""))
     flush = getattr(transport, "flush", None)
     if flush is not None:
         flush()  # the messages are durable before the ledger says "sent"
     with store.transaction():
-        for letter, error in results:
+        for letter, status, error in results:
             for alert in letter.items:
-                if error:
-                    store.record_result(alert.alert_id, "failed", now=now, error=error)
-                    report.failed.append(alert.alert_id)
-                else:
+                if status == "sent":
                     store.record_result(alert.alert_id, "sent", now=now)
                     report.sent.append(alert.alert_id)
-            if not error:
+                else:
+                    store.record_result(alert.alert_id, status, now=now, error=error)
+                    report.failed.append(alert.alert_id)
+            if status == "sent":
                 report.messages.append(letter.key)
 
 

@@ -26,6 +26,12 @@ class MailError(Exception):
     """A message could not be rendered or sent. The text is Vietnamese, for the mail log."""
 
 
+class MailOutcomeUnknown(MailError):
+    """The message was handed over, then the answer was lost (SMTP: the connection dropped
+    after the message's content): it may have gone out, and an SMTP server cannot be asked.
+    The ledger records it "unknown" (at most once) unless the ward chose at-least-once."""
+
+
 @dataclass(frozen=True)
 class FetchResult:
     responses: tuple[RawResponse, ...]

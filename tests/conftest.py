@@ -96,3 +96,27 @@ def _no_network() -> Iterator[None]:
         socket.socket.connect = _real_connect  # type: ignore[method-assign]
         socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
         socket.getaddrinfo = _real_getaddrinfo
+
+
+@pytest.fixture
+def small_roster_rows() -> dict[str, tuple[tuple[object, ...], ...]]:
+    """A small roster as plain rows (header first): 2 branches, 4 members with Vietnamese
+    names (NFC). Birth dates are ``date`` objects: each test medium writes them its own way
+    (text in a CSV, a date cell in XLSX or Sheets). A new dict per test: safe to change."""
+    from datetime import date
+
+    return {
+        "branches": (
+            ("Mã chi bộ", "Tên chi bộ", "Tên gọi khác", "Bí thư", "Email bí thư"),
+            ("CB01", "Chi bộ Khu phố Hòa Bình", "KP Hòa Bình; Hòa Bình", "Nguyễn Văn Hùng",
+             "hung.nv@phuong.example"),
+            ("CB02", "Chi bộ Khu phố Đông Hưng", "", "Phạm Thị Thu Hà", "ha.pt@phuong.example"),
+        ),
+        "members": (
+            ("Mã đảng viên", "Họ và tên", "Ngày sinh", "Mã chi bộ", "Miễn sinh hoạt"),
+            ("DV01", "Nguyễn Văn Hùng", date(1968, 3, 14), "CB01", "Không"),
+            ("DV02", "Trần Thị Ngọc Ánh", date(1985, 11, 2), "CB01", "Không"),
+            ("DV03", "Phạm Thị Thu Hà", date(1979, 7, 30), "CB02", "Không"),
+            ("DV04", "Lê Đức Thắng", date(1950, 1, 5), "CB02", "Có"),
+        ),
+    }  # fmt: skip

@@ -15,7 +15,6 @@ from sync.mapping import load_mapping
 from sync.model import Branch, Member, Roster, ScoreSheet, SourceKind
 from sync.normalize import normalize_source
 from sync.sources.files import SourceError
-from sync.state import StateStore
 from tests.conftest import ROOT, RUBRIC, TZ
 from tests.fake_google import FakeWorkspace
 from tests.fake_google.clients import fake_apis
@@ -80,37 +79,10 @@ def test_first_tab_when_no_worksheet_is_named(fake: FakeWorkspace, apis: GoogleA
     assert len(result.responses) == 2
 
 
-def test_a_changed_row_is_an_edit_and_a_cleared_row_a_deletion(
-    fake: FakeWorkspace, apis: GoogleApis
-) -> None:
-    source, db = SheetSource(apis, "bm02", SHEET, TAB), StateStore(":memory:")
-    first = source.fetch(None, NOW)
-    assert db.store_responses("bm02", first.responses, complete=True, now=NOW).new == 2
-    again = source.fetch(None, NOW)
-    unchanged = db.store_responses("bm02", again.responses, complete=True, now=NOW)
-    assert (unchanged.new, unchanged.changed, unchanged.deleted) == (0, 0, 0)
-
-    # someone corrects a score in the sheet, and clears the second answer
-    sheets = apis.sheets()
-    sheets.values_update(
-        SHEET, f"'{TAB}'!E2", params={"valueInputOption": "RAW"}, body={"values": [["8"]]}
-    )
-    sheets.values_clear(SHEET, f"'{TAB}'!A3:F3")
-    changed = db.store_responses("bm02", source.fetch(None, NOW).responses, complete=True, now=NOW)
-    assert (changed.new, changed.changed, changed.deleted) == (0, 1, 1)
-    (row,) = db.responses("bm02")
-    assert row.answers[C1] == "8"
-
-
 def test_errors_become_source_errors_in_vietnamese(fake: FakeWorkspace, apis: GoogleApis) -> None:
-    with pytest.raises(SourceError, match="Không tìm thấy bảng tính KHONG_CO"):
-        SheetSource(apis, "x", "KHONG_CO").fetch(None, NOW)
+    # a missing or unshared spreadsheet: tests/test_contract_source.py
     with pytest.raises(SourceError, match=f"Bảng tính {SHEET} không có trang tính 'Sai tên'"):
         SheetSource(apis, "x", SHEET, "Sai tên").fetch(None, NOW)
-    fake.deny(SHEET)
-    with pytest.raises(SourceError, match=f"chưa được chia sẻ bảng tính {SHEET}"):
-        SheetSource(apis, "x", SHEET, TAB).fetch(None, NOW)
-    fake.allow(SHEET)
     fake.fail_next(5, 503, api="sheets")
     with pytest.raises(SourceError, match="tạm thời không phản hồi sau 2 lần thử"):
         SheetSource(apis, "x", SHEET, TAB).fetch(None, NOW)

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from sync.layout import stamp_text
 from sync.model import Column, Table
-from sync.outputs.xlsx import XlsxDestination, render_workbook, stamp_text
+from sync.outputs.xlsx import XlsxDestination, render_workbook
 from tests.conftest import TZ as VN
 
 NOW = datetime(2026, 11, 23, 8, 5, tzinfo=VN)
@@ -130,16 +131,13 @@ def test_highlighted_rows_are_light_red(tmp_path):
     assert all(c.fill.fgColor.rgb != RED for c in ws[2])
 
 
-def test_formula_like_text_is_stored_as_text(tmp_path):
+def test_formula_like_text_has_a_quote_prefix(tmp_path):
+    # stored as text: tests/test_contract_destination.py; the prefix keeps Excel from
+    # reading it as a formula when a user edits the cell
     path = tmp_path / "t.xlsx"
     _write(path, _branches(4))
-    wb = load_workbook(path)  # not data_only: a formula would come back with type "f"
-    ws = wb["Tổng hợp chi bộ"]
-    cells = [ws.cell(row=3 + i, column=8) for i in range(4)]
-    assert [c.value for c in cells] == FORMULA_LIKE
-    assert all(c.data_type == "s" for c in cells)
-    assert all(c.quotePrefix for c in cells)
-    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+    ws = load_workbook(path)["Tổng hợp chi bộ"]
+    assert all(ws.cell(row=3 + i, column=8).quotePrefix for i in range(4))
 
 
 def test_control_characters_do_not_break_the_file(tmp_path):
@@ -149,19 +147,6 @@ def test_control_characters_do_not_break_the_file(tmp_path):
     ws = load_workbook(path)["Lỗi dữ liệu"]
     assert ws["A3"].value == "abc"
     assert len(ws["A4"].value) == 32767
-
-
-def test_rewrite_with_fewer_rows_leaves_nothing_behind(tmp_path):
-    path = tmp_path / "t.xlsx"
-    _write(path, _branches(6), _problems(5))
-    _write(path, _branches(1), _problems(1))
-    wb = load_workbook(path)
-    assert wb.sheetnames == ["Tổng hợp chi bộ", "Lỗi dữ liệu"]
-    ws = wb["Tổng hợp chi bộ"]
-    assert ws.max_row == 3 and ws["A4"].value is None
-    assert all(c.fill.fgColor.rgb != RED for c in ws[3])
-    assert wb["Lỗi dữ liệu"].max_row == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]  # no temp files
 
 
 def test_failed_replace_keeps_the_old_workbook_and_no_temp(tmp_path, monkeypatch):

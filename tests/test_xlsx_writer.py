@@ -15,7 +15,6 @@ import subprocess
 import time
 import tracemalloc
 import zipfile
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import IntEnum, StrEnum
@@ -176,7 +175,7 @@ def test_excel_escape_sequences_in_text_stay_literal():
 def test_column_of_none_short_and_long_rows_and_highlight():
     cols = (Column("Mã"), Column("Ghi chú", "text", 30), Column("Điểm", "number", 3))
     rows = (("A", None, 1.0), ("B",), ("C", None, 2.0, "thừa", 99), ("D", None, None))
-    t = Table("Cột rỗng", cols, rows, NOW, frozenset({1, 3}))  # type: ignore[arg-type]
+    t = Table("Cột rỗng", cols, rows, NOW, frozenset({1, 3}))
     ws = _load(render_workbook([t]))["Cột rỗng"]
     assert [c.value for c in ws[2]] == ["Mã", "Ghi chú", "Điểm"]
     assert all(ws.cell(row=r, column=2).value is None for r in range(3, 7))
@@ -418,19 +417,6 @@ def test_failure_while_streaming_keeps_the_old_file_and_no_temp(tmp_path):
         XlsxDestination(path)._write_file([_cases_table(), bad])
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]
-
-
-def test_destination_skips_unchanged_tables(tmp_path):
-    path = tmp_path / "t.xlsx"
-    dest = XlsxDestination(path)
-    first = dest.write([_cases_table()])
-    assert first is not None and set(first) == {"*"}
-    assert dest.write([_cases_table()], first) is None
-    later = replace(_cases_table(), updated_at=NOW + timedelta(hours=1))
-    assert dest.write([later], first) is None  # the stamp alone is not a change
-    path.unlink()
-    assert dest.write([_cases_table()], first) == first  # the file was deleted: rewritten
-    assert path.exists()
 
 
 def _office() -> str | None:

@@ -16,7 +16,13 @@ from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 
 from sync.alerts import alert_code
-from sync.google.apis import SCOPE_REASONS, GoogleApiError, GoogleApis
+from sync.google.apis import (
+    DAILY_LIMIT_REASONS,
+    RATE_LIMIT_REASONS,
+    SCOPE_REASONS,
+    GoogleApiError,
+    GoogleApis,
+)
 from sync.ports import MailError
 
 log = logging.getLogger("kns")
@@ -25,6 +31,8 @@ GMAIL_SEND_SCOPE = "https://www.googleapis.com/auth/gmail.send"
 # After a send that may have gone out, search the Sent folder again after these waits:
 # Gmail's search index can lag a few seconds behind a message it has just sent.
 CONFIRM_DELAYS: tuple[float, ...] = (3.0,)
+# Gmail's quotas: a 403 "dailyLimitExceeded" is a refusal for today, not a permission
+QUOTA_REASONS = RATE_LIMIT_REASONS | DAILY_LIMIT_REASONS
 
 
 class GmailTransport:
@@ -131,6 +139,8 @@ def _explain(e: GoogleApiError, user_id: str) -> str:
     """Vietnamese reason for a failure that trying again will not fix."""
     # the mailbox is named by its config key, not its address (no personal data in logs)
     mailbox = "hộp thư của tài khoản" if user_id == "me" else "hộp thư 'mail.gmail_user'"
+    if e.cause in QUOTA_REASONS or e.reason in QUOTA_REASONS:
+        return str(e)  # the quota, and that the next cycle tries again (sync.google.apis)
     if e.status == 403 and (e.cause in SCOPE_REASONS or e.reason in SCOPE_REASONS):
         return (
             f"Gmail: tài khoản chưa được cấp quyền gửi thư (phạm vi {GMAIL_SEND_SCOPE}); "

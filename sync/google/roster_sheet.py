@@ -106,6 +106,9 @@ class SheetRoster:
     def probe(self, previous: Probe | None) -> Probe | None:
         """Read both tabs (one call) and hash them: when they are unchanged the roster is
         not validated again (100,000 members); the tables are kept for ``load``."""
+        # tables kept by an earlier probe that no load took (the roster was unchanged) must
+        # not stand in for a roster that can no longer be read: load() then says why
+        self._tables = None
         try:
             self._tables = read_roster_tables(
                 self.apis, self.spreadsheet_id, self.branches_tab, self.members_tab, self.staff_tab

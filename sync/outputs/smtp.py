@@ -14,9 +14,13 @@ import socket
 import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 from sync.config import SmtpConfig
-from sync.ports import MailError
+from sync.ports import MailError, MailOutcomeUnknown
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,7 @@ class SmtpTransport:
 
     def send(self, alert_id: str, message: EmailMessage) -> None:
         password = self._password()
+        handed_over: list[bool] = []
         try:
             with self._connect() as smtp:
                 if self.cfg.username:
@@ -53,11 +58,18 @@ class SmtpTransport:
                             "này; kiểm tra mail.smtp.security (starttls / ssl) và cổng"
                         )
                     smtp.login(self.cfg.username, password or "")
+                handed_over = _watch_data(smtp)
                 refused = smtp.send_message(message)
         except MailError:
             raise
         except Exception as e:  # every failure becomes a MailError, never the password
-            raise MailError(self._scrub(self._explain(e), password)) from None
+            text = self._scrub(self._explain(e), password)
+            if handed_over and _answer_lost(e):
+                raise MailOutcomeUnknown(
+                    f"{text}; thư đã được chuyển cho máy chủ nhưng không nhận được trả lời: "
+                    "không rõ thư đã đi hay chưa, không gửi lại tự động (tránh gửi trùng)"
+                ) from None
+            raise MailError(text) from None
         if refused:
             # Some recipients took the message: sending again would duplicate it for them.
             log.warning(
@@ -122,6 +134,13 @@ class SmtpTransport:
 
     def _explain(self, e: BaseException) -> str:
         server = self.server
+        temporary = _temporary_reply(e)
+        if temporary:
+            # 4xx (RFC 5321 §4.2.1): a quota, a busy server; the message was not taken
+            return (
+                f"Máy chủ thư {server} tạm thời chưa nhận thư ({temporary}); "
+                "chu kỳ sau sẽ gửi lại"
+            )
         if isinstance(e, smtplib.SMTPAuthenticationError):
             return (
                 f"Máy chủ thư {server} từ chối đăng nhập tài khoản {self.cfg.username} "
@@ -184,6 +203,39 @@ class SmtpTransport:
         return text
 
 
+def _temporary_reply(e: BaseException) -> str:
+    """The server's words when it refused for now (a 4xx reply, or every recipient 4xx)."""
+    if isinstance(e, smtplib.SMTPResponseException) and 400 <= e.smtp_code < 500:
+        return _reply(e.smtp_code, e.smtp_error)
+    if isinstance(e, smtplib.SMTPRecipientsRefused) and e.recipients:
+        replies = list(e.recipients.values())
+        if all(400 <= code < 500 for code, _ in replies):
+            return _reply(*replies[0])
+    return ""
+
+
 def _reply(code: int, msg: bytes | str) -> str:
     text = msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg)
     return f"{code} {text}".strip()
+
+
+def _watch_data(smtp: smtplib.SMTP) -> list[bool]:
+    """A flag that turns true once the message's content starts going to the server (the
+    DATA phase): a connection lost after that may have delivered it."""
+    started: list[bool] = []
+    send_data = smtp.data
+
+    def data(msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        started.append(True)
+        return send_data(msg)
+
+    smtp.data = data  # type: ignore[method-assign]
+    return started
+
+
+def _answer_lost(e: BaseException) -> bool:
+    """No reply to the content came back (a drop or a timeout), as opposed to a reply that
+    refused it (an SMTPResponseException: the server said it did not take the message)."""
+    return not isinstance(e, smtplib.SMTPResponseException) and isinstance(
+        e, smtplib.SMTPServerDisconnected | OSError
+    )
