@@ -39,9 +39,9 @@ def read(paths: list[Path]) -> dict[str, int]:
                 wb.close()
             continue
         with path.open(encoding="utf-8-sig", newline="") as f:
-            for row in csv.reader(f):
+            for record in csv.reader(f):
                 rows += 1
-                cells += len(row)
+                cells += len(record)
     return {"rows": rows, "cells": cells}
 
 

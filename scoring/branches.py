@@ -10,12 +10,12 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from datetime import date
 from typing import TypeVar
 
-from sync.config import ConcreteMilestone, Milestone, expand_milestones
 from sync.latest import first_by, latest_by
 from sync.model import (
     SIX_CLEAR_KEYS,
     BranchReport,
     BranchStatus,
+    ConcreteMilestone,
     Member,
     MemberResult,
     MilestoneState,
@@ -33,7 +33,7 @@ R = TypeVar("R", bound=RecordBase)
 
 
 def milestone_status(
-    milestone: Milestone | ConcreteMilestone,
+    milestone: ConcreteMilestone,
     done_on: date | None,
     *,
     today: date,
@@ -43,7 +43,6 @@ def milestone_status(
     """The state of one milestone for one branch (``branch_code`` "" for the ward's own) on
     ``today`` (``due`` is inclusive)."""
     due = milestone.due
-    assert due is not None  # a recurring milestone is first expanded into occurrences
     if done_on is not None and done_on > today:
         done_on = None  # a date still ahead (a planned session) is not done yet
     if done_on is not None:
@@ -99,7 +98,7 @@ def _reviewed_since(reports: Sequence[BranchReport], starts: date | None) -> dat
 
 
 def ward_milestone_statuses(
-    milestones: Sequence[Milestone | ConcreteMilestone],
+    milestones: Sequence[ConcreteMilestone],
     *,
     today: date,
     due_soon_days: int,
@@ -108,7 +107,7 @@ def ward_milestone_statuses(
     recorded in the config (``done_on``), else open. ``branch_code`` is ""."""
     return tuple(
         milestone_status(m, m.done_on, today=today, due_soon_days=due_soon_days, branch_code="")
-        for m in expand_milestones(milestones)
+        for m in milestones
         if m.scope == "ward"
     )
 
@@ -159,7 +158,7 @@ def _group(records: Iterable[BranchReport]) -> dict[str, list[BranchReport]]:
 
 def branch_statuses(
     roster: Roster,
-    milestones: Sequence[Milestone | ConcreteMilestone],
+    milestones: Sequence[ConcreteMilestone],
     reports: Sequence[BranchReport],
     registrations: Sequence[Registration],
     sheets: Sequence[ScoreSheet],
@@ -198,7 +197,7 @@ def first_dates(records: Iterable[R], key: Callable[[R], str]) -> dict[str, date
 
 def branch_statuses_from(
     roster: Roster,
-    milestones: Sequence[Milestone | ConcreteMilestone],
+    milestones: Sequence[ConcreteMilestone],
     reports: Sequence[BranchReport],
     first_reg: Mapping[str, date],
     first_scored: Mapping[str, date],
@@ -207,9 +206,9 @@ def branch_statuses_from(
     due_soon_days: int,
 ) -> tuple[BranchStatus, ...]:
     """One status per roster branch, in roster order, from the branches' form A history and
-    the date each member first had a registration / a committee score. ``milestones`` are
-    expanded here (``sync.config.concrete_milestones``); the ward's own are not a branch's."""
-    concrete = [m for m in expand_milestones(milestones) if m.scope == "branch"]
+    the date each member first had a registration / a committee score. ``milestones`` are the
+    concrete ones (quarterly occurrences expanded); the ward's own are not a branch's."""
+    concrete = [m for m in milestones if m.scope == "branch"]
     by_branch = _group(reports)
     out: list[BranchStatus] = []
     for branch in roster.branches:

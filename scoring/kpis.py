@@ -124,8 +124,8 @@ def _member_part(
     has_column: bool,
 ) -> _Measure:
     by_branch: dict[str, list[Member]] = {}
-    for m in roster.members:
-        by_branch.setdefault(m.branch_code, []).append(m)
+    for member in roster.members:
+        by_branch.setdefault(member.branch_code, []).append(member)
     # roster branches first; a member listed under an unknown branch still counts
     codes = list(dict.fromkeys([b.code for b in roster.branches] + list(by_branch)))
     scored_check = part.member_check == "criteria"

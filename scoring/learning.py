@@ -9,10 +9,24 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Protocol
 
-from sync.learning_config import STAFF_GROUPS, LearningTarget
-from sync.model import StaffMember
+from sync.model import STAFF_GROUPS, StaffMember
 from sync.text import natural_key
+
+
+class LearningTarget(Protocol):
+    """What scoring reads of a group's target (``learning.targets`` in the ward's config)."""
+
+    @property
+    def group(self) -> str | None: ...  # None: every staff member
+
+    @property
+    def share(self) -> float: ...
+
+    @property
+    def due(self) -> date: ...
+
 
 STATUS_NOT_STARTED = "Chưa học"
 STATUS_LEARNING = "Đang học"

@@ -70,15 +70,16 @@ class Points(Mapping[int, float]):
     criterion numbers, shared by every member, and this member's points): a province holds
     100,000 of them."""
 
-    __slots__ = ("numbers", "values")
+    # not "values": that name would hide ``Mapping.values()`` (calling it raised TypeError)
+    __slots__ = ("numbers", "scores")
 
-    def __init__(self, numbers: tuple[int, ...], values: tuple[float, ...]) -> None:
+    def __init__(self, numbers: tuple[int, ...], scores: tuple[float, ...]) -> None:
         self.numbers = numbers
-        self.values = values
+        self.scores = scores
 
     def __getitem__(self, key: int) -> float:
         try:
-            return self.values[self.numbers.index(key)]
+            return self.scores[self.numbers.index(key)]
         except ValueError:
             raise KeyError(key) from None
 

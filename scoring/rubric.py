@@ -8,24 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from sync.errors import ConfigError, describe_validation_error
 from sync.model import BRANCH_COUNT_KEYS
-from sync.yamlload import load_yaml
+from sync.yamlload import StrictModel, load_model
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Group(_Strict):
+class Group(StrictModel):
     id: str = Field(min_length=1)  # "I", "II", ...
     title: str = Field(min_length=1)
     max: float = Field(gt=0)
 
 
-class Criterion(_Strict):
+class Criterion(StrictModel):
     number: int = Field(ge=1)
     group: str = Field(min_length=1)
     title: str = Field(min_length=1)  # the criterion text as in Biểu mẫu 02
@@ -33,12 +28,12 @@ class Criterion(_Strict):
     max: float = Field(gt=0)
 
 
-class Band(_Strict):
+class Band(StrictModel):
     name: str = Field(min_length=1)  # "Xuất sắc"
     min: float = Field(ge=0)  # inclusive lower bound of the committee total
 
 
-class RegistrationSection(_Strict):
+class RegistrationSection(StrictModel):
     id: str = Field(min_length=1)  # "s1" ... referenced by the form B mapping
     title: str = Field(min_length=1)  # "1. Nhận thức và học tập"
     items: list[str] = Field(min_length=1)  # the checkbox texts, exactly as on the form
@@ -68,7 +63,7 @@ Population = Literal["all", "civil_servants"]
 _PART_KEYS = ("branch_check", "member_check", "criteria", "criterion", "who", "branch_field")
 
 
-class TargetPart(_Strict):
+class TargetPart(StrictModel):
     """One thing a target names, measured on its own (a target is met when every part is).
 
     unit=branch: share of roster branches passing ``branch_check``.
@@ -113,7 +108,7 @@ class TargetPart(_Strict):
         return "branch" if self.branch_check is not None else "member"
 
 
-class Target(_Strict):
+class Target(StrictModel):
     """One ward target of the year (the plan's section II), measured by every part its
     text names. A single-part target may give the part's keys on the target itself."""
 
@@ -149,7 +144,7 @@ class Target(_Strict):
         return self
 
 
-class Rubric(_Strict):
+class Rubric(StrictModel):
     year: int = Field(ge=2000, le=2100)
     title: str = 'Bảng chấm điểm đánh giá mức độ "Đảng viên tiên phong học tập kỹ năng số"'
     groups: list[Group] = Field(min_length=1)
@@ -229,8 +224,4 @@ class Rubric(_Strict):
 
 def load_rubric(path: Path) -> Rubric:
     """Read and validate a rubric file; ConfigError names the file and the field."""
-    data = load_yaml(path, "tệp tiêu chí chấm điểm")
-    try:
-        return Rubric.model_validate(data or {})
-    except ValidationError as e:
-        raise ConfigError(describe_validation_error(path, e)) from e
+    return load_model(path, Rubric, "tệp tiêu chí chấm điểm")

@@ -12,11 +12,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from scoring.branches import milestone_status
-from sync.config import ConcreteMilestone, TeamTarget
-from sync.model import MilestoneStatus, Team
+from sync.model import ConcreteMilestone, MilestoneStatus, Team
+
+
+class TeamTarget(Protocol):
+    """What scoring reads of a team's target (``teams.targets`` in the ward's config)."""
+
+    @property
+    def team(self) -> str: ...  # a team code, or "*" for every team
+
+    @property
+    def people(self) -> int: ...
+
+    @property
+    def per(self) -> str: ...  # "month" or "year"
+
 
 # the choices of Form E's "Nội dung hỗ trợ" (mappings/support_log.yaml), in form order
 SUPPORT_KINDS: tuple[str, ...] = (

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Protocol
+from typing import Protocol, TypedDict, TypeVar
 
 from scoring.branches import ward_milestone_statuses
 from sync.config import ConcreteMilestone, WardConfig, concrete_milestones
@@ -163,8 +163,8 @@ def plan_notices(
             cfg, ms, milestones[ms.milestone_id], today, local_now, ledger, notified
         )
         if alert is not None:
-            key = ((), order[ms.milestone_id], ms.milestone_id, _KIND_ORDER[alert.kind])
-            keyed.append((key, alert))
+            ward_key = ((), order[ms.milestone_id], ms.milestone_id, _KIND_ORDER[alert.kind])
+            keyed.append((ward_key, alert))
     for status in statuses:
         branch = branches.get(status.branch_code)
         if branch is None:  # statuses come from the roster; nobody to address otherwise
@@ -284,6 +284,32 @@ def sent_on(ledger: Mapping[str, LedgerEntry], day: date, tz: tzinfo) -> int:
     return len(messages)
 
 
+T = TypeVar("T")
+
+
+def quota_split(
+    cfg: WardConfig,
+    items: Sequence[T],
+    urgency: Callable[[T], int],
+    ledger: Mapping[str, LedgerEntry],
+    today: date,
+    *,
+    reserve: int = 0,
+) -> tuple[list[T], list[T]]:
+    """Split ``items`` (alerts or letters, one message each) into what fits today's remaining
+    sending quota (``mail.daily_limit``, less ``reserve`` messages kept for the digest) and
+    what waits for a later day: the most urgent first (``LIMIT_PRIORITY``), else in order."""
+    limit = cfg.mail.daily_limit
+    if limit is None:
+        return list(items), []
+    room = max(0, limit - sent_on(ledger, today, cfg.tz) - reserve)
+    keep = set(sorted(range(len(items)), key=lambda i: (urgency(items[i]), i))[:room])
+    return (
+        [x for i, x in enumerate(items) if i in keep],
+        [x for i, x in enumerate(items) if i not in keep],
+    )
+
+
 def _within_daily_limit(
     cfg: WardConfig,
     due: list[Alert],
@@ -292,17 +318,8 @@ def _within_daily_limit(
     *,
     reserve: int = 0,
 ) -> tuple[list[Alert], list[Alert]]:
-    """Split ``due`` into what fits today's remaining quota (less ``reserve`` messages kept
-    for the digest) and what waits for a later day, the most urgent first."""
-    limit = cfg.mail.daily_limit
-    if limit is None:
-        return due, []
-    room = max(0, limit - sent_on(ledger, today, cfg.tz) - reserve)
-    ranked = sorted(range(len(due)), key=lambda i: (LIMIT_PRIORITY[due[i].kind], i))
-    keep = set(ranked[:room])
-    return (
-        [a for i, a in enumerate(due) if i in keep],
-        [a for i, a in enumerate(due) if i not in keep],
+    return quota_split(
+        cfg, due, lambda a: LIMIT_PRIORITY[a.kind], ledger, today, reserve=reserve
     )
 
 
@@ -500,6 +517,25 @@ def _ward_alert(
 # ---------------------------------------------------------------------------------------
 
 
+class _LateMilestone(TypedDict):
+    milestone_id: str
+    title: str
+    due_date: str
+    days_overdue: int
+
+
+class _LateBranch(TypedDict):
+    """One late branch in the digest's template context."""
+
+    branch_code: str
+    branch_name: str
+    secretary_name: str
+    max_days_overdue: int
+    milestones: list[_LateMilestone]
+    last_notice_at: str
+    last_notice_kind: str
+
+
 def _digest(
     cfg: WardConfig,
     roster: Roster,
@@ -509,19 +545,20 @@ def _digest(
 ) -> Alert | None:
     policy = cfg.alerts
     staff = _staff(cfg)
-    if _digest_week(cfg, ledger, local_now) is None:
+    weekday = policy.digest_weekday
+    if weekday is None or _digest_week(cfg, ledger, local_now) is None:
         return None
     statuses = _branches_only(statuses)
     iso_year, week, _ = local_now.isocalendar()
     week_start = date.fromisocalendar(iso_year, week, 1)
-    digest_day = week_start + timedelta(days=policy.digest_weekday)
+    digest_day = week_start + timedelta(days=weekday)
 
     concrete = concrete_milestones(cfg)
     milestones = {m.id: m for m in concrete}
     order = {m.id: i for i, m in enumerate(concrete)}
     branches = {b.code: b for b in roster.branches}
     last_notice = _last_notice_by_branch(ledger, cfg.tz)
-    late: list[dict[str, object]] = []
+    late: list[_LateBranch] = []
     for status in sorted(statuses, key=lambda s: natural_key(s.branch_code)):
         overdue = [m for m in status.milestones if m.state is MilestoneState.OVERDUE]
         if not overdue:
@@ -569,13 +606,13 @@ def _digest(
     shown = late
     summarised = len(late) > policy.digest_max_branches
     if summarised:
-        shown = sorted(late, key=lambda b: -int(b["max_days_overdue"]))[
+        shown = sorted(late, key=lambda b: -b["max_days_overdue"])[
             : policy.digest_max_branches
         ]
-        shown.sort(key=lambda b: natural_key(str(b["branch_code"])))
+        shown.sort(key=lambda b: natural_key(b["branch_code"]))
     by_milestone: dict[str, int] = {}
     for b in late:
-        for m in b["milestones"]:  # type: ignore[attr-defined]
+        for m in b["milestones"]:
             by_milestone[m["milestone_id"]] = by_milestone.get(m["milestone_id"], 0) + 1
     milestone_counts = [
         {"milestone_id": m.id, "title": m.title, "late_count": by_milestone[m.id]}

@@ -13,8 +13,9 @@ from sync.backend import google_apis, load_inputs, make_backend
 from sync.config import WardConfig, concrete_milestones, load_config, templates_problem
 from sync.errors import ConfigError
 from sync.evaluation import Inputs, without_repeats
+from sync.mapping import rubric_gaps
 from sync.model import AlertKind, SourceKind
-from sync.normalize import normalize_source
+from sync.normalize import RUBRIC_GAP, normalize_source
 from sync.ports import SourceError
 from sync.sources.files import FileSource
 
@@ -66,33 +67,11 @@ def _check_cross_references(inputs: Inputs, now: datetime) -> list[Finding]:
                 f"{cfg.rubric}: tiêu chí năm {rubric.year}, cấu hình phường năm {cfg.ward.year}",
             )
         )
-    section_ids = {s.id for s in rubric.registration}
-    numbers = {c.number for c in rubric.criteria}
     for s in cfg.sources:
-        mapping = inputs.mappings[s.id]
-        for f in mapping.fields:
-            if f.section_id is not None and f.section_id not in section_ids:
-                out.append(
-                    Finding(
-                        "error",
-                        f"{s.mapping}: trường '{f.field}' trỏ tới mục '{f.section_id}' không có "
-                        f"trong {cfg.rubric.name}",
-                    )
-                )
-            if f.criterion_number is not None and f.criterion_number not in numbers:
-                out.append(
-                    Finding(
-                        "error",
-                        f"{s.mapping}: trường '{f.field}' trỏ tới tiêu chí không có trong "
-                        f"{cfg.rubric.name}",
-                    )
-                )
-        if mapping.kind == SourceKind.SCORING:
-            mapped = {f.criterion_number for f in mapping.fields if f.criterion_number}
-            for n in sorted(numbers - mapped):
-                out.append(
-                    Finding("error", f"{s.mapping}: chưa ánh xạ tiêu chí {n} của Biểu mẫu 02")
-                )
+        out += [
+            Finding("error", f"{s.mapping}: {gap.reason}")
+            for gap in rubric_gaps(inputs.mappings[s.id], rubric)
+        ]
     without_email = [b.code for b in roster.branches if not b.secretary_email]
     if without_email:
         out.append(
@@ -199,9 +178,10 @@ def _check_sources(inputs: Inputs, now: datetime, apis: GoogleApis | None) -> li
     for p in team_problems:
         where = f"{p.record}: " if p.record else ""
         out.append(Finding("error", f"teams.roster: {where}{p.field}: {p.reason}"))
-    support = {"teams": TeamIndex(teams), "secret": os.urandom(32)}
+    team_index, secret = TeamIndex(teams), os.urandom(32)
     for s in cfg.sources:
-        where = s.file.name if s.file else (s.form_id or s.spreadsheet_id)
+        where = s.file.name if s.file else (s.form_id or s.spreadsheet_id or "")
+        support_log = s.kind == SourceKind.SUPPORT_LOG
         try:
             fetched = backend.sources[s.id].fetch(None, now)
         except SourceError as e:
@@ -216,11 +196,18 @@ def _check_sources(inputs: Inputs, now: datetime, apis: GoogleApis | None) -> li
             year=cfg.ward.year,
             tz=cfg.tz,
             question_titles=fetched.question_titles,
-            **(support if s.kind == SourceKind.SUPPORT_LOG else {}),  # type: ignore[arg-type]
+            teams=team_index if support_log else None,
+            secret=secret if support_log else b"",
         )
-        whole = [p for p in without_repeats([*fetched.problems, *ns.problems]) if not p.record]
+        whole = [
+            p
+            for p in without_repeats([*fetched.problems, *ns.problems])
+            if not p.record and not p.reason.startswith(RUBRIC_GAP)  # said once, above
+        ]
         for p in whole:
-            level = "warning" if p.field in ns.unmapped_columns else "error"
+            level: Literal["warning", "error"] = (
+                "warning" if p.field in ns.unmapped_columns else "error"
+            )
             out.append(Finding(level, f"nguồn '{s.id}' ({where}): {p.field}: {p.reason}"))
         rows = len(ns.problems) - sum(1 for p in ns.problems if not p.record)
         out.append(

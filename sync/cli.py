@@ -522,6 +522,9 @@ def _pad(s: str, n: int) -> str:
 
 
 def _print_status(inputs: Inputs, report: CycleReport) -> None:
+    if report.evaluation is None:  # an idle cycle: a dry run never is one
+        print("Chu kỳ không đánh giá lại (không có gì thay đổi): chưa có bảng tình trạng.")
+        return
     header = ["Mã", "Chi bộ", "Tình trạng", "Quá hạn", "Tham gia", "Báo cáo"]
     rows = []
     for s in report.evaluation.statuses:
@@ -616,7 +619,7 @@ def _cmd_preview(inputs: Inputs, now: datetime) -> int:
         print(f"Tiêu đề: {msg['Subject']}")
         body = msg.get_body(preferencelist=("plain",))
         if body is not None:
-            print(body.get_content())  # type: ignore[attr-defined]
+            print(body.get_content())
     for title, alerts in (
         ("Thông báo chờ khung giờ gửi", report.plan.waiting),
         ("Thông báo chờ ngày sau (giới hạn gửi trong ngày)", report.plan.queued),

@@ -67,12 +67,16 @@ def _undate(n: int | None) -> date | None:
 
 def _build(cls: type, fields: dict[str, Any]) -> Any:
     # frozen dataclasses: set the fields directly (their __init__ costs a setattr per field)
-    obj = object.__new__(cls)
+    obj: object = object.__new__(cls)
     object.__setattr__(obj, "__dict__", fields)
     return obj
 
 
-def encode(summary: object, problems: Sequence[DataProblem], vocab: Vocabulary) -> bytes:
+def encode(
+    summary: tuple[Any, ...] | BranchReport | None,
+    problems: Sequence[DataProblem],
+    vocab: Vocabulary,
+) -> bytes:
     """``summary``: what ``summarize`` gives (a tuple, a BranchReport) or None."""
     item = (
         (_REPORT, _encode_record(summary, vocab))
@@ -96,7 +100,7 @@ def encode(summary: object, problems: Sequence[DataProblem], vocab: Vocabulary) 
 
 def decode(
     blob: bytes, source_id: str, vocab: Vocabulary
-) -> tuple[object, tuple[DataProblem, ...]]:
+) -> tuple[tuple[Any, ...] | BranchReport | None, tuple[DataProblem, ...]]:
     fmt, (kind, item), problems = marshal.loads(blob)
     if fmt != FORMAT:
         raise ValueError(f"normalised cache format {fmt}")

@@ -7,33 +7,24 @@ config, data and output travel together.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from sync.errors import ConfigError, describe_validation_error
 from sync.learning_config import LearningConfig, StaffConfig
-from sync.model import SourceKind
-from sync.yamlload import load_yaml
+from sync.model import ConcreteMilestone, DoneWhen, MilestoneScope, SourceKind
+from sync.yamlload import StrictModel, load_model
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class WardInfo(_Strict):
+class WardInfo(StrictModel):
     name: str = Field(min_length=1)  # "Đảng bộ phường ..."
     year: int = Field(ge=2000, le=2100)
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -48,7 +39,7 @@ class WardInfo(_Strict):
         return v
 
 
-class RosterConfig(_Strict):
+class RosterConfig(StrictModel):
     """Roster files (CSV or XLSX), or two tabs of a Google spreadsheet. Columns are
     documented in the README."""
 
@@ -72,7 +63,7 @@ class RosterConfig(_Strict):
         return self
 
 
-class SourceConfig(_Strict):
+class SourceConfig(StrictModel):
     id: str = Field(min_length=1, pattern=r"^[a-z0-9_\-]+$")
     kind: SourceKind
     mapping: Path
@@ -124,7 +115,7 @@ class SourceConfig(_Strict):
         return "sheet" if self.spreadsheet_id else "file"
 
 
-class DestinationConfig(_Strict):
+class DestinationConfig(StrictModel):
     kind: Literal["xlsx", "google_sheets"] = "xlsx"
     path: Path | None = None  # xlsx
     spreadsheet_id: str | None = None  # google_sheets
@@ -138,7 +129,7 @@ class DestinationConfig(_Strict):
         return self
 
 
-class SmtpConfig(_Strict):
+class SmtpConfig(StrictModel):
     host: str = Field(min_length=1)
     port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "ssl", "none"] = "starttls"
@@ -154,7 +145,7 @@ class SmtpConfig(_Strict):
 GMAIL_DEFAULT_DAILY_LIMIT = 500
 
 
-class MailConfig(_Strict):
+class MailConfig(StrictModel):
     sender: str = Field(min_length=3)  # "Ban Xây dựng Đảng <bxdd@phuong.gov.vn>"
     reply_to: str | None = None
     ward_staff: list[str] = Field(default_factory=list)  # digest recipients
@@ -185,29 +176,11 @@ class MailConfig(_Strict):
         return self
 
 
-DoneWhen = Literal[
-    "plan_issued",  # form A: plan date given (done on that date)
-    "session_held",  # form A: session date given (done on that date)
-    "task_registered",  # form A: task name and all "6 rõ" filled (done when first reported)
-    "report_sent",  # form A: "Đã gửi báo cáo tổng kết" (done when first reported)
-    "members_registered",  # every eligible member has a Biểu mẫu 01
-    "members_scored",  # every eligible member scored by the committee
-    # form A: "Tiến độ nhiệm vụ" answered on or after the window's start (done on that day)
-    "progress_reviewed",
-    # scope team: the team roster names its leader and another member, and the team has a
-    # support-log entry (Form E); done on the day of its first support session
-    "team_active",
-]
-
-# "branch": every branch must meet it (notices to its secretary); "ward": the ward's own
-# committee must (its summary report), notices to mail.ward_staff, done when staff record it.
-# "team": every community digital technology team (teams.roster), notices to its leader.
-MilestoneScope = Literal["branch", "ward", "team"]
 
 _QUARTER_ROMAN = ("I", "II", "III", "IV")
 
 
-class Milestone(_Strict):
+class Milestone(StrictModel):
     """One deadline of the plan, as the ward writes it. A quarterly one stands for several
     occurrences: use ``concrete_milestones(cfg)`` for the list every consumer works on.
 
@@ -347,23 +320,6 @@ class Milestone(_Strict):
         return v
 
 
-@dataclass(frozen=True)
-class ConcreteMilestone:
-    """One deadline as tabs, statuses and alerts see it: a one-off milestone as written, or
-    one quarter of a recurring one (its own id, title, window and due date)."""
-
-    id: str  # "sinh_hoat"; an occurrence: "ra_soat_quy:2026-Q3" (stable: ledger ids use it)
-    title: str
-    due: date  # last day on time (inclusive)
-    done_when: DoneWhen | None  # None for a ward milestone
-    scope: MilestoneScope = "branch"
-    starts: date | None = None  # window start: evidence dated before it does not count
-    branches: tuple[str, ...] | None = None
-    done_on: date | None = None  # ward: recorded by staff
-    base_id: str = ""  # the config's id ("ra_soat_quy"); equals ``id`` when not recurring
-    occurrence: str = ""  # "2026-Q3" for a quarterly occurrence
-
-
 def quarters_between(start: date, until: date) -> list[tuple[int, int, date, date]]:
     """(year, quarter, first day, last day) of each calendar quarter that ends inside
     [start, until] (a quarter still running at ``until`` has no occurrence)."""
@@ -439,7 +395,7 @@ def concrete_milestones(cfg: WardConfig) -> tuple[ConcreteMilestone, ...]:
     return expand_milestones(cfg.milestones)
 
 
-class SendWindow(_Strict):
+class SendWindow(StrictModel):
     start: time = time(7, 30)
     end: time = time(17, 0)
     weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday = 0
@@ -459,7 +415,7 @@ class SendWindow(_Strict):
         return self
 
 
-class AlertPolicy(_Strict):
+class AlertPolicy(StrictModel):
     reminder_days_before: list[int] = Field(default_factory=lambda: [7, 2])
     due_soon_days: int = Field(default=7, ge=0)  # "Sắp đến hạn" when due within N days
     overdue_every_days: int = Field(default=7, ge=1)
@@ -480,7 +436,7 @@ class AlertPolicy(_Strict):
         return sorted(set(v), reverse=True)
 
 
-class RequestsPerMinute(_Strict):
+class RequestsPerMinute(StrictModel):
     """Client-side limits per API, below Google's per-user quotas so a cycle never sees 429."""
 
     sheets: int = Field(default=60, ge=1)
@@ -488,7 +444,7 @@ class RequestsPerMinute(_Strict):
     gmail: int = Field(default=250, ge=1)
 
 
-class GoogleConfig(_Strict):
+class GoogleConfig(StrictModel):
     # service-account key or authorized-user token (`kns auth login`)
     credentials: Path
     # a service account acting as this Workspace user (domain-wide delegation; Gmail needs it)
@@ -499,14 +455,14 @@ class GoogleConfig(_Strict):
     max_attempts: int = Field(default=6, ge=1, le=20)
 
 
-class ShrinkGuardConfig(_Strict):
+class ShrinkGuardConfig(StrictModel):
     """A read that would remove more than this share of a source's stored answers (or of
     the roster's branches, members or staff) is held back until staff accept it."""
 
     max_removed_share: float = Field(default=0.05, gt=0, le=1)
 
 
-class ReportConfig(_Strict):
+class ReportConfig(StrictModel):
     """The year-end report (Biểu mẫu 03): what its header and appendix say, and where the
     cycle writes the ward's draft (.docx) when ``path`` is set."""
 
@@ -525,15 +481,15 @@ class ReportConfig(_Strict):
         return v
 
 
-class StateConfig(_Strict):
+class StateConfig(StrictModel):
     path: Path
 
 
-class ScheduleConfig(_Strict):
+class ScheduleConfig(StrictModel):
     every_minutes: int = Field(default=30, ge=1)
 
 
-class TeamTarget(_Strict):
+class TeamTarget(StrictModel):
     """People a team should support in a period (distinct people, not visits)."""
 
     team: str = Field(default="*", min_length=1)  # a team code, or "*" for every team
@@ -541,7 +497,7 @@ class TeamTarget(_Strict):
     per: Literal["month", "year"] = "month"
 
 
-class TeamsConfig(_Strict):
+class TeamsConfig(StrictModel):
     """Community digital technology teams (Form E): their roster file and targets."""
 
     roster: Path  # CSV or XLSX; columns in the README ("Tổ công nghệ số cộng đồng")
@@ -549,7 +505,7 @@ class TeamsConfig(_Strict):
     targets: list[TeamTarget] = Field(default_factory=list)
 
 
-class WardConfig(_Strict):
+class WardConfig(StrictModel):
     ward: WardInfo
     rubric: Path
     roster: RosterConfig
@@ -676,18 +632,7 @@ def resolve_paths(cfg: WardConfig, base: Path) -> WardConfig:
 def load_config(path: Path) -> WardConfig:
     """Read and validate a ward config; paths come back absolute."""
     path = Path(path)
-    data = load_yaml(path, "tệp cấu hình")
-    if not isinstance(data, dict):
-        raise ConfigError(
-            [
-                f"{path}: tệp cấu hình phải là một nhóm trường YAML (các dòng 'tên_trường: giá "
-                "trị'); hãy xem mẫu config/example.yaml"
-            ]
-        )
-    try:
-        cfg = WardConfig.model_validate(data)
-    except ValidationError as e:
-        raise ConfigError(describe_validation_error(path, e)) from e
+    cfg = load_model(path, WardConfig, "tệp cấu hình", hint="hãy xem mẫu config/example.yaml")
     return resolve_paths(cfg, path.resolve().parent)
 
 

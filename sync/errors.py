@@ -6,6 +6,7 @@ import errno
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 
 class ConfigError(Exception):
@@ -30,7 +31,7 @@ def describe_validation_error(path: Path | str, err: ValidationError) -> list[st
     return lines
 
 
-def _vi_message(e: dict) -> str:  # type: ignore[type-arg]
+def _vi_message(e: ErrorDetails) -> str:
     kind = e.get("type", "")
     given = e.get("input")
     shown = "" if isinstance(given, dict | list) else f" (giá trị: {given!r})"

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
@@ -55,3 +58,48 @@ def remove_stale(folder: Path, pattern: str, *, older_than: float = 0.0) -> list
         except OSError:
             continue
     return removed
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (POSIX); a no-op where folders cannot be
+    opened (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(
+    path: Path,
+    write: Callable[[IO[bytes]], object],
+    *,
+    prefix: str | None = None,
+    suffix: str = ".tmp",
+    buffering: int = -1,
+    sync_dir: bool = True,
+) -> None:
+    """Write ``path`` whole or not at all: ``write`` fills a temporary file in the same
+    folder (0600 from its creation), which is fsynced and renamed over ``path``; on any
+    error it is removed and the error goes on. ``sync_dir`` False leaves the folder's fsync
+    to the caller (a batch of files, one fsync)."""
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(
+        dir=path.parent, prefix=prefix if prefix is not None else f".{path.name}.", suffix=suffix
+    )
+    try:
+        with os.fdopen(fd, "wb", buffering=buffering) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    if sync_dir:
+        fsync_dir(path.parent)

@@ -10,13 +10,14 @@ read-only: it works while the daemon holds the ward's lock, and takes no lock it
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sync.cycle import CycleReport
+    from sync.alerts import AlertPlan
     from sync.state import CycleRecord, StateStore
 
 HEALTH_KEY = "health"  # meta key: the JSON record_health writes
@@ -31,16 +32,16 @@ SUCCESS = ("ok", "idle")
 _SHOWN_IDS = 5  # alert ids listed by `kns status` before "…"
 
 
-def record_health(store: StateStore, report: CycleReport) -> None:
-    """What waits after this cycle, kept in the state's meta table. Written only when it
-    changed: an idle cycle every few minutes should not cost a write for nothing."""
-    plan = report.plan
+def record_health(store: StateStore, plan: AlertPlan, held: Iterable[str]) -> None:
+    """What waits after this cycle (its alert plan, the sources it held back), kept in the
+    state's meta table. Written only when it changed: an idle cycle every few minutes should
+    not cost a write for nothing."""
     text = json.dumps(
         {
             "waiting": len(plan.waiting),
             "queued": len(plan.queued),
             "unaddressable": len(plan.unaddressable),
-            "held": sorted(set(report.held)),
+            "held": sorted(set(held)),
         },
         sort_keys=True,
     )

@@ -7,17 +7,15 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from sync.model import STAFF_GROUPS
+from sync.yamlload import StrictModel
 
 # the groups of staff the plan names ("cán bộ, công chức, viên chức, người lao động")
-STAFF_GROUPS: tuple[str, ...] = ("Cán bộ", "Công chức", "Viên chức", "Người lao động")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StaffConfig(_Strict):
+class StaffConfig(StrictModel):
     """The staff roster: a CSV/XLSX file, or a tab of the roster's Google spreadsheet
     (``roster.spreadsheet_id``). Columns are documented in the README."""
 
@@ -31,7 +29,7 @@ class StaffConfig(_Strict):
         return self
 
 
-class LearningTarget(_Strict):
+class LearningTarget(StrictModel):
     """A share of a group of staff that must have passed the assessment by ``due``."""
 
     group: str | None = None  # None: every staff member
@@ -48,7 +46,7 @@ class LearningTarget(_Strict):
         return v
 
 
-class LearningFollowUp(_Strict):
+class LearningFollowUp(StrictModel):
     """When branch secretaries get the list of their units' learners who have not passed:
     every month on ``monthly_day``, and ``days_before_due`` days before each target's due."""
 
@@ -63,7 +61,7 @@ class LearningFollowUp(_Strict):
         return sorted(set(v), reverse=True)
 
 
-class LearningConfig(_Strict):
+class LearningConfig(StrictModel):
     targets: list[LearningTarget] = Field(default_factory=list)
     follow_up: LearningFollowUp = Field(default_factory=LearningFollowUp)
 

@@ -31,7 +31,7 @@ from sync.alerts import (
     LIMIT_PRIORITY,
     alert_code,
     fmt_datetime,
-    sent_on,
+    quota_split,
     summary_location,
 )
 from sync.config import WardConfig, concrete_milestones
@@ -145,21 +145,15 @@ def within_limit(
     *,
     reserve: int = 0,
 ) -> tuple[list[Letter], list[Letter]]:
-    """Split ``letters`` into what fits today's remaining sending quota (less ``reserve``
-    messages kept for the digest) and what waits for a later day: the letters with the most
-    urgent item first, otherwise in order."""
-    limit = cfg.mail.daily_limit
-    if limit is None:
-        return list(letters), []
-    room = max(0, limit - sent_on(ledger, today, cfg.tz) - reserve)
-
-    def urgency(i: int) -> tuple[int, int]:
-        return (min(LIMIT_PRIORITY[a.kind] for a in letters[i].items), i)
-
-    keep = set(sorted(range(len(letters)), key=urgency)[:room])
-    return (
-        [x for i, x in enumerate(letters) if i in keep],
-        [x for i, x in enumerate(letters) if i not in keep],
+    """Split ``letters`` into what fits today's remaining sending quota and what waits: a
+    letter ranks by its most urgent item."""
+    return quota_split(
+        cfg,
+        letters,
+        lambda letter: min(LIMIT_PRIORITY[a.kind] for a in letter.items),
+        ledger,
+        today,
+        reserve=reserve,
     )
 
 

@@ -83,8 +83,8 @@ def render_alert(
     msg.set_raw("Message-ID", message_id(alert.alert_id, sender))
     msg.set_raw("X-KNS-Alert-Id", _unstructured_header("X-KNS-Alert-Id", alert.alert_id))
     items = alert.context.get("item_ids")
-    if items:  # a branch's letter: the alerts it carries (staff can find each one)
-        msg.set_raw("X-KNS-Items", _unstructured_header("X-KNS-Items", " ".join(items)))  # type: ignore[arg-type]
+    if isinstance(items, list | tuple) and items:  # a branch's letter: its alerts' ids
+        msg.set_raw("X-KNS-Items", _unstructured_header("X-KNS-Items", " ".join(items)))
     msg.set_raw("Auto-Submitted", "auto-generated")  # RFC 3834: no vacation replies, please
     msg.set_raw("MIME-Version", "1.0")
     # A fixed boundary keeps the bytes reproducible; "=_" never occurs in a QP body.
@@ -282,15 +282,17 @@ _MIME_HEADERS = headerregistry.HeaderRegistry(base_class=_PrefoldedHeader)
 
 
 @cache
-def _mime_header_class(name: str) -> type[headerregistry.BaseHeader]:
-    return _MIME_HEADERS[name]  # the registry builds a new class on every lookup
+def _mime_header_class(name: str) -> type[_PrefoldedHeader]:
+    cls = _MIME_HEADERS[name]  # the registry builds a new class on every lookup
+    assert issubclass(cls, _PrefoldedHeader)  # the registry's base_class
+    return cls
 
 
 @lru_cache(maxsize=64)
 def _mime_header(name: str, lines: str) -> headerregistry.BaseHeader:
     """``lines`` (ASCII, folded with "\n ") as a header the generator need not parse."""
     header = _mime_header_class(name)(name, lines.replace("\n", ""))
-    header._lines = lines  # type: ignore[attr-defined]
+    header._lines = lines
     return header
 
 
@@ -354,7 +356,8 @@ def _render_block(
         context = template.new_context(dict(variables))
         return "".join(render(context))
     except jinja2.TemplateNotFound as e:
-        raise MailError(f"Không tìm thấy mẫu thư {templates_dir / e.name}") from e
+        missing = e.name if isinstance(e.name, str) else name  # None or Undefined: ours
+        raise MailError(f"Không tìm thấy mẫu thư {templates_dir / missing}") from e
     except jinja2.TemplateSyntaxError as e:
         where = e.filename or str(templates_dir / name)
         raise MailError(f"Mẫu thư {where} lỗi cú pháp ở dòng {e.lineno}: {e.message}") from e

@@ -8,21 +8,19 @@ them in the forms a ward actually uses.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from sync.errors import ConfigError, describe_validation_error
+from scoring.rubric import Rubric
 from sync.model import BRANCH_COUNT_KEYS, SIX_CLEAR_KEYS, SourceKind
-from sync.yamlload import load_yaml
+from sync.yamlload import StrictModel, load_model
 
 FieldType = Literal[
     "text",  # short text / paragraph, kept as written (trimmed)
@@ -96,11 +94,7 @@ REQUIRED_FIELDS: dict[SourceKind, frozenset[str]] = {
 _FAMILY = re.compile(r"^(section:[A-Za-z0-9_]+|criterion:[0-9]+)$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FieldMapping(_Strict):
+class FieldMapping(StrictModel):
     field: str = Field(min_length=1)  # canonical name, e.g. "plan_date", "criterion:4"
     titles: list[str] = Field(min_length=1)  # titles as on the reference form
     aliases: list[str] = Field(default_factory=list)  # shortened / reworded titles
@@ -164,11 +158,11 @@ class FieldMapping(_Strict):
         return None
 
 
-class TimestampMapping(_Strict):
+class TimestampMapping(StrictModel):
     titles: list[str] = Field(default_factory=lambda: ["Dấu thời gian", "Timestamp"])
 
 
-class FormMapping(_Strict):
+class FormMapping(StrictModel):
     kind: SourceKind
     title: str = Field(min_length=1)  # the form's title, for messages
     timestamp: TimestampMapping = Field(default_factory=TimestampMapping)
@@ -205,8 +199,45 @@ class FormMapping(_Strict):
 
 def load_mapping(path: Path) -> FormMapping:
     """Read and validate a mapping file; ConfigError names the file and the field."""
-    data = load_yaml(path, "tệp ánh xạ biểu mẫu")
-    try:
-        return FormMapping.model_validate(data or {})
-    except ValidationError as e:
-        raise ConfigError(describe_validation_error(path, e)) from e
+    return load_model(path, FormMapping, "tệp ánh xạ biểu mẫu")
+
+
+@dataclass(frozen=True)
+class RubricGap:
+    """A mapping field the rubric cannot back (``field`` None: a criterion no field maps)."""
+
+    field: FieldMapping | None
+    reason: str  # Vietnamese, without the file's name
+
+
+def rubric_gaps(mapping: FormMapping, rubric: Rubric) -> list[RubricGap]:
+    """Where a mapping and the rubric disagree: the one rule both ``kns check`` (as errors)
+    and the normaliser (skipping the field, with a "Lỗi dữ liệu" row) apply."""
+    numbers = {c.number for c in rubric.criteria}
+    sections = {s.id for s in rubric.registration}
+    gaps: list[RubricGap] = []
+    for f in mapping.fields:
+        n, sid = f.criterion_number, f.section_id
+        if n is not None and n not in numbers:
+            gaps.append(
+                RubricGap(
+                    f,
+                    f"trường '{f.field}' dùng tiêu chí {n} nhưng tệp tiêu chí năm {rubric.year} "
+                    "không có tiêu chí này",
+                )
+            )
+        if sid is not None and not f.choices and sid not in sections:
+            gaps.append(
+                RubricGap(
+                    f,
+                    f"trường '{f.field}' dùng mục đăng ký '{sid}' không có trong tệp tiêu chí năm "
+                    f"{rubric.year} và không khai báo 'choices'",
+                )
+            )
+    if mapping.kind == SourceKind.SCORING:
+        mapped = {f.criterion_number for f in mapping.fields if f.criterion_number}
+        gaps += [
+            RubricGap(None, f"chưa ánh xạ tiêu chí {n} của Biểu mẫu 02")
+            for n in sorted(numbers - mapped)
+        ]
+    return gaps

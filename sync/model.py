@@ -13,12 +13,12 @@ Names are English; every string a user reads (reasons, labels) is Vietnamese.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar, overload
 
 from sync.text import natural_key, visible
 
@@ -100,6 +100,7 @@ class Roster:
 # ---------------------------------------------------------------------------
 
 Answer = str | list[str]
+_T = TypeVar("_T")
 
 
 class RowAnswers(Mapping[str, Answer]):
@@ -116,12 +117,18 @@ class RowAnswers(Mapping[str, Answer]):
     def __getitem__(self, key: str) -> Answer:
         return self.cells[self._index[key]]
 
-    def get(self, key: str, default: Answer | None = None) -> Answer | None:  # type: ignore[override]
+    @overload
+    def get(self, key: str, /) -> Answer | None: ...
+    @overload
+    def get(self, key: str, default: Answer, /) -> Answer: ...
+    @overload
+    def get(self, key: str, default: _T, /) -> Answer | _T: ...
+    def get(self, key: str, default: object = None) -> object:
         # asked for every bound column of every row: not the ABC's try/except get
         i = self._index.get(key)
         return default if i is None else self.cells[i]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return iter(self.names)
 
     def __len__(self) -> int:
@@ -155,12 +162,18 @@ class SparseAnswers(Mapping[str, Answer]):
             raise KeyError(key)
         return value
 
-    def get(self, key: str, default: Answer | None = None) -> Answer | None:  # type: ignore[override]
+    @overload
+    def get(self, key: str, /) -> Answer | None: ...
+    @overload
+    def get(self, key: str, default: Answer, /) -> Answer: ...
+    @overload
+    def get(self, key: str, default: _T, /) -> Answer | _T: ...
+    def get(self, key: str, default: object = None) -> object:
         i = self._index.get(key)
         value = None if i is None else self.cells[i]
         return default if value is None else value
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return (n for n, v in zip(self.names, self.cells, strict=True) if v is not None)
 
     def __len__(self) -> int:
@@ -414,6 +427,47 @@ class MemberResult:
     # the latest committee sheet has rejected cells: no total, no band until a valid one
     # arrives ("Cần kiểm tra lại"); the reason names the criteria
     review_reason: str | None = None
+
+
+DoneWhen = Literal[
+    "plan_issued",  # form A: plan date given (done on that date)
+    "session_held",  # form A: session date given (done on that date)
+    "task_registered",  # form A: task name and all "6 rõ" filled (done when first reported)
+    "report_sent",  # form A: "Đã gửi báo cáo tổng kết" (done when first reported)
+    "members_registered",  # every eligible member has a Biểu mẫu 01
+    "members_scored",  # every eligible member scored by the committee
+    # form A: "Tiến độ nhiệm vụ" answered on or after the window's start (done on that day)
+    "progress_reviewed",
+    # scope team: the team roster names its leader and another member, and the team has a
+    # support-log entry (Form E); done on the day of its first support session
+    "team_active",
+]
+
+# "branch": every branch must meet it (notices to its secretary); "ward": the ward's own
+# committee must (its summary report), notices to mail.ward_staff, done when staff record it.
+# "team": every community digital technology team (teams.roster), notices to its leader.
+MilestoneScope = Literal["branch", "ward", "team"]
+
+
+@dataclass(frozen=True)
+class ConcreteMilestone:
+    """One deadline as tabs, statuses and alerts see it: a one-off milestone as written, or
+    one quarter of a recurring one (its own id, title, window and due date)."""
+
+    id: str  # "sinh_hoat"; an occurrence: "ra_soat_quy:2026-Q3" (stable: ledger ids use it)
+    title: str
+    due: date  # last day on time (inclusive)
+    done_when: DoneWhen | None  # None for a ward milestone
+    scope: MilestoneScope = "branch"
+    starts: date | None = None  # window start: evidence dated before it does not count
+    branches: tuple[str, ...] | None = None
+    done_on: date | None = None  # ward: recorded by staff
+    base_id: str = ""  # the config's id ("ra_soat_quy"); equals ``id`` when not recurring
+    occurrence: str = ""  # "2026-Q3" for a quarterly occurrence
+
+
+# The plan's four groups of staff (seed 003), in its order.
+STAFF_GROUPS: tuple[str, ...] = ("Cán bộ", "Công chức", "Viên chức", "Người lao động")
 
 
 class MilestoneState(StrEnum):

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from scoring.rubric import Rubric
 from sync.config import SourceConfig
-from sync.mapping import REQUIRED_FIELDS, FieldMapping, FormMapping
+from sync.mapping import REQUIRED_FIELDS, FieldMapping, FormMapping, rubric_gaps
 from sync.matching import RosterIndex
 from sync.model import (
     BRANCH_COUNT_KEYS,
@@ -240,8 +240,8 @@ def bind_question_ids(
     for qid in question_ids:
         title = titles.get(qid, "")
         if qid in by_id:
-            f, row = by_id[qid]
-            keyed.append((qid, title or f.titles[0], _TitleMatch("field", f, row)))
+            f, grid_row = by_id[qid]
+            keyed.append((qid, title or f.titles[0], _TitleMatch("field", f, grid_row)))
         elif title:
             keyed.append((qid, title, _match_title(mapping, title)))
         else:
@@ -733,7 +733,7 @@ def _score_sheet(row: _Row, at: datetime) -> ScoreSheet:
         if name in skipped:
             continue
         value_n = row.score(name, maximum, not_applicable, effect=effect)
-        if value_n is _REJECTED:
+        if isinstance(value_n, _RejectedScore):
             rejected.append(n)
         elif value_n is not None:
             criteria[n] = value_n
@@ -936,25 +936,18 @@ _BUILDERS: dict[SourceKind, Callable[[_Row, datetime], Record]] = {
 # ---------------------------------------------------------------------------------------
 
 
+# How a rubric gap's "Lỗi dữ liệu" row begins (``kns check`` names the mapping file instead)
+RUBRIC_GAP = "Tệp ánh xạ: "
+
+
 def _check_mapping_against_rubric(ctx: _Context) -> None:
     """Fields the rubric cannot back are skipped (once, with a source problem)."""
-    numbers = {c.number for c in ctx.rubric.criteria}
-    sections = {s.id for s in ctx.rubric.registration}
-    for f in ctx.mapping.fields:
-        n, sid = f.criterion_number, f.section_id
-        if n is not None and n not in numbers:
-            ctx.skipped_fields.add(f.field)
+    for gap in rubric_gaps(ctx.mapping, ctx.rubric):
+        if gap.field is not None:
+            ctx.skipped_fields.add(gap.field.field)
             ctx.source_problem(
-                f.titles[0],
-                f"Tệp ánh xạ dùng tiêu chí {n} nhưng tệp tiêu chí năm {ctx.rubric.year} không "
-                "có tiêu chí này; dữ liệu của cột này không được dùng",
-            )
-        if sid is not None and not f.choices and sid not in sections:
-            ctx.skipped_fields.add(f.field)
-            ctx.source_problem(
-                f.titles[0],
-                f"Tệp ánh xạ dùng mục đăng ký '{sid}' không có trong tệp tiêu chí và không "
-                "khai báo 'choices'; dữ liệu của cột này không được dùng",
+                gap.field.titles[0],
+                f"{RUBRIC_GAP}{gap.reason}; dữ liệu của cột này không được dùng",
             )
 
 

@@ -184,7 +184,7 @@ class FileRoster:
             self.label += f", {self.staff_path.name}"
 
     def probe(self, previous: Probe | None) -> Probe | None:
-        paths = (self.branches_path, self.members_path)
+        paths: tuple[Path, ...] = (self.branches_path, self.members_path)
         if self.staff_path is not None:  # a changed staff roster re-matches the learners
             paths += (self.staff_path,)
         return probe_files(paths, previous)

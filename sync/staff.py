@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sync.learning_config import STAFF_GROUPS
 from sync.matching import MatchStatus
-from sync.model import DataProblem, Member, Roster, StaffMember
+from sync.model import STAFF_GROUPS, DataProblem, Member, Roster, StaffMember
 from sync.roster_columns import RosterTable, birth_of, coded_rows
 from sync.text import fold
 

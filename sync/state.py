@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 from sync.errors import ConfigError, describe_os_error
 from sync.fsutil import private_dir, private_file
@@ -115,7 +115,7 @@ def _cells_hash(cid: int, cells: Sequence[object]) -> bytes:
     # a table row's hash from its cells, without encoding it: most rows of a re-read
     # export are unchanged, and only the changed ones are encoded
     try:
-        joined = "\x1f".join(cells)  # type: ignore[arg-type]
+        joined = "\x1f".join(cells)  # type: ignore[arg-type]  # str cells: the fast path
     except TypeError:  # a cell that is not text (never from a file or a sheet)
         joined = "\x1f".join(c if isinstance(c, str) else repr(c) for c in cells)
     text = f"{cid}\x1e{joined}"
@@ -144,8 +144,11 @@ class ReadCounts:
     removed: int
 
 
-class _HoldBack(Exception):
-    def __init__(self, verdict: object) -> None:
+_Verdict = TypeVar("_Verdict")
+
+
+class _HoldBack(Exception, Generic[_Verdict]):
+    def __init__(self, verdict: _Verdict) -> None:
         self.verdict = verdict
 
 
@@ -467,19 +470,20 @@ class StateStore:
         now: datetime,
         cursor: str | None = None,
         titles: Mapping[str, str] | None = None,
-        decide: Callable[[ReadCounts], object | None] | None = None,
+        decide: Callable[[ReadCounts], _Verdict | None] | None = None,
         observe: Callable[[RawResponse], None] | None = None,
-    ) -> tuple[StoreChanges, object | None]:
+    ) -> tuple[StoreChanges, _Verdict | None]:
         """Store a read as it streams in, inside one transaction; before committing, ask
         ``decide`` (the shrink guard): anything it returns is the reason to hold the read
         back, and the transaction is rolled back. The read's responses are never all
         encoded in memory at once (a province's first read is 100 MB of answers)."""
         try:
-            return self._apply_read(
+            changes = self._apply_read(
                 source_id, responses, complete, _iso(now), cursor, titles, decide, observe
             )
         except _HoldBack as held:
             return StoreChanges(0, 0, 0), held.verdict
+        return changes, None
 
     def _apply_read(
         self,
@@ -491,7 +495,7 @@ class StateStore:
         titles: Mapping[str, str] | None,
         decide: Callable[[ReadCounts], object | None] | None,
         observe: Callable[[RawResponse], None] | None,
-    ) -> tuple[StoreChanges, object | None]:
+    ) -> StoreChanges:
         with self._tx() as db:
             existing = self.stored_hashes(source_id)
             seen: set[str] = set()
@@ -560,7 +564,7 @@ class StateStore:
                     "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) "
                     "DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
                 )
-        return StoreChanges(new, changed, len(removed)), None
+        return StoreChanges(new, changed, len(removed))
 
     def store_responses(
         self,

@@ -8,13 +8,12 @@ state texts ("Đúng hạn 10/05", "Quá hạn 16 ngày", "Có", ...), which are
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 
 from scoring.branches import ward_milestone_statuses
 from scoring.learning import LearningProgress
-from scoring.rubric import Rubric
+from scoring.rubric import Band, Rubric
 from sync.alerts import alert_code
 from sync.config import ConcreteMilestone, WardConfig, concrete_milestones
 from sync.labels import (
@@ -70,27 +69,6 @@ TAB_NAMES: tuple[str, ...] = (
     TAB_PROBLEMS,
     TAB_LEDGER,
 )
-
-def table_hash(table: Table) -> str:
-    """What a destination compares to skip rewriting an unchanged tab (stamp excluded).
-    Row by row: a province's member tab is never one giant string."""
-    h = hashlib.sha256()
-    h.update(
-        repr(
-            (
-                table.name,
-                table.columns,
-                tuple(sorted(table.highlight_rows)),
-                table.charts,
-                tuple(sorted(table.heading_rows)),
-            )
-        ).encode()
-    )
-    for row in table.rows:
-        h.update(repr(row).encode("utf-8"))
-        h.update(b"\n")
-    return h.hexdigest()
-
 
 def tab_names(year: int) -> tuple[str, ...]:
     """The tab titles for a ward year, in order."""
@@ -392,7 +370,7 @@ def _branch_table(
     return Table(TAB_BRANCHES, tuple(columns), tuple(rows), updated_at, frozenset(highlight))
 
 
-def _bands(rubric: Rubric) -> list:  # highest first, as Biểu mẫu 02 lists them
+def _bands(rubric: Rubric) -> list[Band]:  # highest first, as Biểu mẫu 02 lists them
     return sorted(rubric.bands, key=lambda b: -b.min)
 
 

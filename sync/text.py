@@ -73,6 +73,8 @@ def _memoised(fn: Callable[[str], str]) -> Callable[[str], str]:
     def wrapper(s: str) -> str:
         return cached(s) if len(s) <= _MEMO_MAX_LEN else fn(s)
 
+    # an attribute on a function: a Callable type cannot declare it (a class would cost a
+    # method call on every comparison)
     wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
     return wrapper
 

@@ -1,5 +1,7 @@
 """The YAML loader for config, rubric and mapping files: PyYAML's safe loader, in its C
-version (libyaml) when installed: a service reads these files every cycle.
+version (libyaml) when installed: a service reads these files every cycle. ``StrictModel`` is
+the base of every model those files are validated into, and ``load_model`` reads a file into
+one, so every file answers a mistake the same way.
 
 ``load_yaml`` reads such a file the way staff save it (UTF-8 with or without BOM, or UTF-16
 with a BOM, as Notepad offers) and turns every way it can be unreadable into one Vietnamese
@@ -11,17 +13,18 @@ from __future__ import annotations
 import codecs
 import errno
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 from yaml.constructor import ConstructorError, SafeConstructor
 
-from sync.errors import ConfigError
+from sync.errors import ConfigError, describe_validation_error
 
 _BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BASE):  # type: ignore[misc]
+class _Loader(_BASE):
     """The safe loader, where an impossible date (2026-02-31) is an error with its line
     instead of PyYAML's bare ValueError."""
 
@@ -47,6 +50,35 @@ _SAVE_UTF8 = (
     "hãy mở tệp bằng Notepad (hoặc Notepad++), chọn Lưu thành (Save As) với mã hóa "
     "(Encoding) UTF-8 rồi chạy lại"
 )
+
+
+class StrictModel(BaseModel):
+    """Base of every config, rubric and mapping model: an unknown key is an error (a typo in
+    a ward's file is never silently ignored) and a loaded model cannot change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def load_model(path: Path, model: type[ModelT], what: str, hint: str = "") -> ModelT:
+    """A YAML file validated into ``model``. An empty file, anything but a group of fields,
+    or a field the model refuses is a ConfigError naming the file (and the field). ``hint``
+    ends the line said when the file is not a group of fields ("hãy xem mẫu ...")."""
+    path = Path(path)
+    data = load_yaml(path, what)
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [
+                f"{path}: {what} phải là một nhóm trường YAML (các dòng 'tên_trường: giá "
+                f"trị'){'; ' + hint if hint else ''}"
+            ]
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(describe_validation_error(path, e)) from e
 
 
 def load_yaml(path: Path, what: str) -> Any:

@@ -571,7 +571,7 @@ def test_digest_of_many_late_branches_summarises_and_points_to_the_summary():
     assert ctx["shown_count"] == 30 and len(ctx["late_branches"]) == 30  # type: ignore[arg-type]
     # the longest overdue are the ones shown: those also late with their plan (40 of them)
     shown = ctx["late_branches"]
-    assert all(len(b["milestones"]) == 2 for b in shown)  # type: ignore[index, union-attr]
+    assert all(len(b["milestones"]) == 2 for b in shown)
     assert ctx["milestone_counts"] == [
         {"milestone_id": "ke_hoach", "title": cfg.milestones[0].title, "late_count": 40},
         {"milestone_id": "bao_cao", "title": cfg.milestones[1].title, "late_count": 120},

@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -118,3 +120,74 @@ def test_importing_the_cycle_pulls_in_no_adapter():
     adapters = [m for m in loaded if m.startswith(ADAPTERS)]
     libraries = [m for m in loaded if m.split(".")[0] in ADAPTER_LIBRARIES]
     assert adapters == [] and libraries == []
+
+
+def test_the_sample_generator_is_not_installed():
+    """The sample ward's generator is a developer tool (tools/, run from a checkout): the
+    installed packages hold no sample module, pyproject's package list leaves tools/ out,
+    and no installed module imports it (it would fail for a user who ran pip install)."""
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]["packages"]["find"]
+
+    def installed(package: str) -> bool:  # setuptools matches dotted names with fnmatch
+        return any(fnmatch(package, p) for p in find.get("include", ["*"])) and not any(
+            fnmatch(package, p) for p in find.get("exclude", [])
+        )
+
+    assert (ROOT / "tools" / "sample_ward" / "__init__.py").is_file()
+    assert all(installed(pkg) for pkg in PACKAGES)
+    assert not installed("tools") and not installed("tools.sample_ward")
+    modules = _modules()
+    assert [name for name in modules if name.rsplit(".", 1)[-1].startswith("sample")] == []
+    uses_tools = sorted(
+        name
+        for name, path in modules.items()
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8")))
+        if any(
+            dep == "tools" or dep.startswith("tools.")
+            for dep in (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""] * (node.level == 0)  # relative: inside the package
+            )
+        )
+    )
+    assert uses_tools == []
+
+
+# What scoring may use of sync/: the plain data model and pure helpers, never the ward's
+# config (scoring reads the rules it is given, through the model or small protocols).
+SCORING_MAY_USE = ("sync.model", "sync.text", "sync.latest", "sync.yamlload", "sync.errors")
+
+
+def test_scoring_depends_only_on_the_model_and_plain_helpers():
+    graph = _graph()
+    used = {
+        (name, dep)
+        for name, deps in graph.items()
+        if name.startswith("scoring")
+        for dep in deps
+        if dep.startswith("sync") and dep not in SCORING_MAY_USE
+    }
+    assert used == set()
+
+
+def test_the_destinations_share_one_layout_not_each_other():
+    """The Sheets destination and the XLSX writer take formats, colours, the stamp and the
+    unchanged-table hash from sync.layout; no adapter family imports another (a Google-only
+    install path must not need the XLSX writer, and the reverse)."""
+    graph = _graph()
+    crossing = {
+        (name, dep)
+        for name, deps in graph.items()
+        for dep in deps
+        for family in ADAPTERS
+        if name.startswith(family + ".")
+        and dep.startswith(ADAPTERS)
+        and not dep.startswith(family)
+    }
+    assert crossing == set()
+    for destination in ("sync.google.sheets_destination", "sync.outputs.xlsx"):
+        assert "sync.layout" in graph[destination]
+        assert "sync.tables" not in graph[destination]  # they write tables, not build them

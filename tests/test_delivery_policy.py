@@ -149,7 +149,7 @@ def test_an_interrupted_letter_is_settled_as_one_message(tmp_path: Path):
             message_key="thu:CB01:0123456789ab",
         )
     transport = _Asked()
-    settled = settle_intents(store, transport, MONDAY)  # type: ignore[arg-type]
+    settled = settle_intents(store, transport, MONDAY)
     assert transport.asked == ["thu:CB01:0123456789ab"]
     assert settled == {
         "bao_cao:CB01:escalation:3": "unknown",

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from sync.config import SourceConfig
+from sync.drift import mapping_drift
 from sync.google.apis import GoogleApis
 from sync.google.forms_source import (
     EMAIL_KEY,
     FormsCursor,
     FormsSource,
     form_questions,
-    mapping_drift,
     needs_full_read,
     question_titles,
     to_raw_response,
@@ -186,7 +186,8 @@ def test_response_becomes_raw_response_keyed_by_question_id() -> None:
 
 
 def _drift(items: list[dict[str, Any]], kind: SourceKind = SourceKind.SCORING, mapping=None):
-    return mapping_drift(mapping or MAPPINGS[kind], form_of(items), "Biểu mẫu 02", rubric=RUBRIC)
+    questions = form_questions(form_of(items))
+    return mapping_drift(mapping or MAPPINGS[kind], questions, "Biểu mẫu 02", rubric=RUBRIC)
 
 
 def test_reference_forms_have_no_drift() -> None:
@@ -248,14 +249,15 @@ def test_registration_sections_are_checked_against_the_rubric() -> None:
     assessment["questionGroupItem"]["questions"].pop()  # a grid row removed
     options_of(assessment).append({"value": "Một phần"})
     mapping = MAPPINGS[SourceKind.REGISTRATION]
-    problems = mapping_drift(mapping, form_of(items), "BM01", rubric=RUBRIC)
+    questions = form_questions(form_of(items))
+    problems = mapping_drift(mapping, questions, "BM01", rubric=RUBRIC)
     assert sorted((p.field, p.raw_value) for p in problems) == [
         (s2["title"], "Sử dụng chữ ký số"),
         ("Tự đánh giá cuối năm", "Một phần"),
         ("Tự đánh giá cuối năm [Kết quả ứng dụng cụ thể]", ""),
     ]
     # without the rubric the sections' items are unknown here: not reported
-    assert len(mapping_drift(mapping, form_of(items), "BM01")) == 2
+    assert len(mapping_drift(mapping, questions, "BM01")) == 2
 
 
 # ---------------------------------------------------------------------------------------
@@ -443,15 +445,7 @@ def test_mapping_drift_is_reported_with_the_fetch(fake: FakeWorkspace, apis: Goo
 
 
 def test_errors_become_source_errors_in_vietnamese(fake: FakeWorkspace, apis: GoogleApis) -> None:
-    missing = FormsSource(
-        apis, "x", "KHONG_CO", MAPPINGS[SourceKind.SCORING], source_title="X", tz=TZ
-    )
-    with pytest.raises(SourceError, match="Không tìm thấy biểu mẫu KHONG_CO"):
-        missing.fetch(None, DAY)
-    fake.deny(F02)
-    with pytest.raises(SourceError, match=f"chưa được chia sẻ biểu mẫu {F02}"):
-        scoring_source(apis).fetch(None, DAY)
-    fake.allow(F02)
+    # a missing or unshared form: tests/test_contract_source.py
     fake.fail_next(5, 503, api="forms")
     with pytest.raises(SourceError, match="tạm thời không phản hồi sau 3 lần thử"):
         scoring_source(apis).fetch(None, DAY)

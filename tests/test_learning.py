@@ -1,7 +1,7 @@
 """'Bình dân học vụ số' (seed 003): the staff roster, matching the platform's export to it,
 progress per learner / unit / branch / group, targets, the tabs and the follow-up e-mails.
 
-Expected figures come from the sample generator's truth (sync.sample_staff) or are written
+Expected figures come from the sample generator's truth (tools.sample_ward.staff) or are written
 by hand here, never from the code under test."""
 
 from __future__ import annotations
@@ -42,7 +42,13 @@ from sync.model import (
 )
 from sync.normalize import normalize_source
 from sync.roster import RosterTable, load_roster, roster_from_tables
-from sync.sample_staff import (
+from sync.sources.files import FileSource
+from sync.staff import effective_staff, staff_problems
+from sync.tables import build_tables
+from tests.conftest import ROOT, RUBRIC, TZ
+from tests.letters_util import outbox_items
+from tools.sample_ward import generate
+from tools.sample_ward.staff import (
     HOMONYM,
     HOMONYM_UNITS,
     STAFF_FILE,
@@ -50,12 +56,6 @@ from sync.sample_staff import (
     UNIT_EXPORT_HEADER,
     UNKNOWN_LEARNER,
 )
-from sync.sample_ward import generate
-from sync.sources.files import FileSource
-from sync.staff import effective_staff, staff_problems
-from sync.tables import build_tables
-from tests.conftest import ROOT, RUBRIC, TZ
-from tests.letters_util import outbox_items
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)  # the sample's moment (a Monday, in window)
 LEARNING = load_mapping(ROOT / "mappings" / "learning.yaml")

@@ -226,9 +226,9 @@ def test_the_rendered_message_reads_like_the_sent_one(kind: AlertKind):
             assert str(msg[name]) == str(back[name])
     text, html = parts(msg)
     body = msg.get_body(preferencelist=("plain",))
-    assert body is not None and body.get_content() == text  # type: ignore[attr-defined]
+    assert body is not None and body.get_content() == text
     body = msg.get_body(preferencelist=("html",))
-    assert body is not None and body.get_content() == html  # type: ignore[attr-defined]
+    assert body is not None and body.get_content() == html
 
 
 def test_body_line_breaks_of_every_kind_become_crlf(tmp_path: Path):

@@ -37,10 +37,10 @@ from sync.model import (
     MilestoneState,
     Roster,
 )
-from sync.sample_ward import DEFAULT_SEED, _build
 from sync.state import StateStore
 from tests.conftest import ROOT, TZ
 from tests.sample_facts import learning_laggards, sample_truth
+from tools.sample_ward import DEFAULT_SEED, build_ward
 
 WARD = "Đảng bộ Cơ quan UBND phường Thử nghiệm"
 STAFF = "bxdd@phuong.example.vn"
@@ -130,7 +130,7 @@ def statuses(
     today: date,
 ) -> BranchStatus:
     (st,) = branch_statuses(
-        ROSTER, list(milestones), reports, [], [], [], today=today, due_soon_days=7
+        ROSTER, expand_milestones(milestones), reports, [], [], [], today=today, due_soon_days=7
     )
     return st
 
@@ -358,7 +358,7 @@ def test_an_answer_dated_ahead_of_today_is_not_done_yet():
 def _q2_reviewed_branches() -> set[str]:
     """Branches whose form A has a "Tiến độ nhiệm vụ" answer dated 12/05-30/06/2026, read
     from the generator's own model of the sample (not from the pipeline)."""
-    builder = _build(DEFAULT_SEED)
+    builder = build_ward(DEFAULT_SEED)
     return {
         s.branch
         for s in builder.form_a
@@ -545,7 +545,7 @@ def test_the_digest_lists_the_wards_own_overdue_milestone():
             "days_overdue": 5,
         }
     ]
-    assert [b["branch_code"] for b in digest.context["late_branches"]] == ["CB01"]  # type: ignore[union-attr]
+    assert [b["branch_code"] for b in digest.context["late_branches"]] == ["CB01"]
 
 
 # ---------------------------------------------------------------------------------------

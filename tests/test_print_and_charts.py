@@ -20,7 +20,8 @@ import pytest
 from openpyxl import load_workbook
 
 from sync.google.apis import GoogleApis
-from sync.google.sheets_destination import HEADER_ROWS, SheetsDestination
+from sync.google.sheets_destination import SheetsDestination
+from sync.layout import HEADER_ROWS
 from sync.model import Cell, Chart, Column, Table
 from sync.outputs.xlsx import FIRST_DATA_ROW, XlsxDestination, render_workbook
 from tests.conftest import TZ
@@ -398,7 +399,6 @@ BATCH_UPDATE = "sheets.spreadsheets.batchUpdate"
 @pytest.fixture
 def fake() -> Iterator[FakeWorkspace]:
     with FakeWorkspace() as f:
-        f.grow_grid_on_write = False  # a write beyond the grid must be preceded by a resize
         f.add_spreadsheet(SID, {"Trang tính1": []})
         yield f
 

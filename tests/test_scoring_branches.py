@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from scoring.branches import branch_statuses, milestone_status
-from sync.config import DoneWhen, Milestone
+from sync.config import DoneWhen, Milestone, expand_milestones
 from sync.model import (
     SIX_CLEAR_KEYS,
     Branch,
@@ -94,7 +94,7 @@ def _statuses(
 ) -> dict[str, BranchStatus]:
     out = branch_statuses(
         ROSTER,
-        list(milestones),
+        expand_milestones(milestones),
         list(reports),
         list(regs),
         list(sheets),

@@ -351,7 +351,7 @@ def _listed_learners(report: CycleReport) -> set[str]:
 
 @pytest.mark.parametrize("how", ["flag", "config"])
 def test_a_cut_off_staff_roster_is_held_back_until_accepted(ward: Path, how: str):
-    from sync.sample_ward import generate
+    from tools.sample_ward import generate
 
     listed = {s.code for s in generate().truth.staff if s.in_staff_file}
     first = _cycle(ward, MONDAY)

@@ -8,10 +8,10 @@ import json
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
+from sync.alerts import AlertPlan
 from sync.cli import main
 from sync.config import load_config
 from sync.health import (
@@ -25,6 +25,7 @@ from sync.health import (
     status_lines,
 )
 from sync.lock import WardLock
+from sync.model import Alert, AlertKind
 from sync.state import StateStore
 from tests.conftest import ROOT
 
@@ -146,12 +147,26 @@ def test_an_idle_cycle_records_what_waits_too(ward: Path, capsys):
     )
 
 
+def _queued(n: int) -> tuple[Alert, ...]:
+    return tuple(
+        Alert(
+            f"bao_cao:CB0{i}:overdue:1",
+            AlertKind.OVERDUE,
+            ("a@x.vn",),
+            (),
+            f"CB0{i}",
+            "bao_cao",
+            "1",
+            T0,
+        )
+        for i in range(1, n + 1)
+    )
+
+
 def test_ledger_entries_left_unsettled_and_held_sources_are_listed(tmp_path: Path):
     path = tmp_path / "state.sqlite"
-    report = SimpleNamespace(
-        plan=SimpleNamespace(waiting=(), queued=("a", "b", "c"), unaddressable=()),
-        held=["bieu_mau_02", "roster"],
-    )
+    plan = AlertPlan(due=(), waiting=(), unaddressable=(), queued=_queued(3))
+    held = ["bieu_mau_02", "roster"]
     with StateStore(path) as store:
         cycle_id = store.begin_cycle(T0)
         for alert_id in ("bao_cao:CB04:escalation:3", "digest:2026-W48"):
@@ -165,10 +180,10 @@ def test_ledger_entries_left_unsettled_and_held_sources_are_listed(tmp_path: Pat
                 now=T0,
             )
         store.record_result("digest:2026-W48", "unknown", now=T0, error="dừng giữa chừng")
-        record_health(store, report)  # type: ignore[arg-type]
+        record_health(store, plan, held)
         store.finish_cycle(cycle_id, "ok", "25 chi bộ", T0)
         recorded = store.meta(HEALTH_KEY)
-        record_health(store, report)  # type: ignore[arg-type]
+        record_health(store, plan, held)
         assert store.meta(HEALTH_KEY) == recorded
 
     health = read_health(path, T0 + timedelta(minutes=5), 30)

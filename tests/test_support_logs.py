@@ -31,8 +31,6 @@ from sync.model import (
     Team,
 )
 from sync.normalize import normalize_source
-from sync.sample_support import LOG_FILE, TEAMS_FILE
-from sync.sample_ward import generate
 from sync.state import StateStore
 from sync.support import (
     SECRET_KEY,
@@ -43,6 +41,8 @@ from sync.support import (
 from sync.support_core import HIDDEN, TeamIndex, national_phone, person_key
 from sync.tables_support import TAB_SUPPORT
 from tests.conftest import ROOT, RUBRIC, TZ
+from tools.sample_ward import generate
+from tools.sample_ward.support import LOG_FILE, TEAMS_FILE
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
 MAPPING = load_mapping(ROOT / "mappings" / "support_log.yaml")

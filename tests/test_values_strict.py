@@ -157,7 +157,7 @@ def test_timestamps_outside_2000_2100_are_rejected_never_overflow():
 
 def test_minus_zero_score_is_zero():
     v = parse_score("-0", 10.0, NA)
-    assert v == 0.0 and math.copysign(1.0, v) == 1.0  # type: ignore[arg-type]
+    assert v == 0.0 and math.copysign(1.0, v) == 1.0
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,28 +1,27 @@
 """A Google Form read through the Forms API: answers keyed by question id.
 
 Every fetch reads the form itself (one ``forms.get``) for the question titles and for
-drift against the mapping file, then the responses: incrementally (responses submitted or
-edited since the newest one seen, minus an overlap) during the day, and in full once a
-night, when the store then drops the responses deleted on the form.
+drift against the mapping file (``sync.drift``, on the questions as neutral records), then
+the responses: incrementally (responses submitted or edited since the newest one seen,
+minus an overlap) during the day, and in full once a night, when the store then drops the
+responses deleted on the form.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from scoring.rubric import Rubric
+from sync.drift import FormQuestion, mapping_drift
 from sync.google.apis import GoogleApiError, GoogleApis
-from sync.mapping import REQUIRED_FIELDS, FieldMapping, FormMapping
-from sync.model import DataProblem, RawResponse, SparseAnswers
-from sync.normalize import bind_question_ids
+from sync.mapping import FormMapping
+from sync.model import Answer, RawResponse, SparseAnswers
 from sync.ports import FetchResult, SourceError
 from sync.text import clean_spaces
-from sync.values import BadValue, match_choice, parse_score
 
 # The respondent's address (forms that collect e-mails) is not an answer in the API; it
 # is handed over under this key, titled like the CSV column, so the mapping binds it.
@@ -30,7 +29,6 @@ EMAIL_KEY = "respondentEmail"
 EMAIL_TITLE = "Địa chỉ email"
 
 MAX_PAGE_SIZE = 5000  # the Forms API's limit for responses.list
-CHOICE_TYPES = frozenset({"choice", "checkboxes", "yes_no", "grid"})
 
 
 # ---------------------------------------------------------------------------------------
@@ -38,15 +36,10 @@ CHOICE_TYPES = frozenset({"choice", "checkboxes", "yes_no", "grid"})
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FormQuestion:
-    question_id: str
-    title: str  # grid rows: "Question [Row]", like the CSV column
-    options: tuple[str, ...]  # choices offered (grid: the columns); "Khác" excluded
-
-
 def form_questions(form: Mapping[str, Any]) -> list[FormQuestion]:
-    """Every answerable question of a form resource, grid rows one by one."""
+    """Every answerable question of a form resource, grid rows one by one, as the neutral
+    records drift detection reads; last, the respondent's address when the form collects it
+    (the API hands it over apart from the answers)."""
     out: list[FormQuestion] = []
     for item in form.get("items", []) or []:
         title = clean_spaces(str(item.get("title", "")))
@@ -63,6 +56,8 @@ def form_questions(form: Mapping[str, Any]) -> list[FormQuestion]:
                 row = clean_spaces(str((q.get("rowQuestion") or {}).get("title", "")))
                 if qid:
                     out.append(FormQuestion(qid, f"{title} [{row}]", columns))
+    if _collects_email(form):
+        out.append(FormQuestion(EMAIL_KEY, EMAIL_TITLE, ()))
     return out
 
 
@@ -79,157 +74,13 @@ def _options(choice_question: Mapping[str, Any] | None) -> tuple[str, ...]:
 def question_titles(form: Mapping[str, Any]) -> dict[str, str]:
     """question id -> title (grid rows as "Question [Row]"), plus the e-mail pseudo-question
     when the form collects addresses."""
-    titles = {q.question_id: q.title for q in form_questions(form)}
-    if _collects_email(form):
-        titles[EMAIL_KEY] = EMAIL_TITLE
-    return titles
+    return {q.question_id: q.title for q in form_questions(form)}
 
 
 def _collects_email(form: Mapping[str, Any]) -> bool:
     settings = form.get("settings") or {}
     kind = (settings.get("emailCollectionType") or "").upper()
     return kind in {"VERIFIED", "RESPONDER_INPUT"}
-
-
-# ---------------------------------------------------------------------------------------
-# Mapping drift: the form changed under the mapping file
-# ---------------------------------------------------------------------------------------
-
-
-def _without_question_ids(mapping: FormMapping) -> FormMapping:
-    fields = [f.model_copy(update={"question_id": None}) for f in mapping.fields]
-    return mapping.model_copy(update={"fields": fields})
-
-
-def _ids_of(f: FieldMapping) -> list[str]:
-    return [i for i in re.split(r"[\s,;]+", f.question_id or "") if i]
-
-
-def _known_choices(
-    f: FieldMapping, rubric: Rubric | None
-) -> tuple[list[str], dict[str, str]] | None:
-    """The choices the mapping (or the rubric, for registration sections) knows; None when
-    they cannot be known here."""
-    choices = [*f.choices, *f.values]
-    if f.section_id is not None and not f.choices:
-        if rubric is None:
-            return None
-        try:
-            choices = list(rubric.section(f.section_id).items)
-        except KeyError:
-            return None
-    if not choices:
-        return None
-    return choices, dict(f.choice_aliases)
-
-
-def mapping_drift(
-    mapping: FormMapping,
-    form: Mapping[str, Any],
-    source_title: str,
-    *,
-    rubric: Rubric | None = None,
-) -> list[DataProblem]:
-    """What in the form no longer agrees with the mapping file: a mapped question gone (or
-    retitled beyond its aliases), a question bound by id whose title changed, a choice the
-    mapping does not know. Questions the mapping does not bind at all are reported by the
-    normaliser (unmapped columns), not here. ``rubric`` supplies the Biểu mẫu 01 section
-    items; without it those sections' choices are not checked."""
-    questions = form_questions(form)
-    titles = question_titles(form)
-    ids = list(titles)
-    bound = bind_question_ids(mapping, ids, titles)
-    by_title = bind_question_ids(_without_question_ids(mapping), ids, titles)
-    problems: list[DataProblem] = []
-
-    def problem(field: str, raw: str, reason: str) -> None:
-        problems.append(DataProblem(source_title, "", field, raw, reason))
-
-    # 1. mapped fields with no question on the form
-    for f in mapping.fields:
-        if f.field == "email" and not f.required:
-            continue  # whether a form collects addresses is the ward's choice
-        cols = bound.for_field(f.field)
-        effect = (
-            "câu hỏi bắt buộc: nguồn này không được dùng cho đến khi sửa biểu mẫu hoặc tệp ánh xạ"
-            if f.required or f.field in _required(mapping)
-            else "dữ liệu của trường này sẽ để trống"
-        )
-        gone = (
-            "Không còn câu hỏi này trên biểu mẫu (đã bị xóa, hoặc đổi tiêu đề khác với "
-            "'titles'/'aliases' trong tệp ánh xạ)"
-        )
-        if not cols:
-            problem(f.titles[0], "", f"{gone}; {effect}")
-            continue
-        if f.type == "grid":
-            rows = {c.row for c in cols}
-            for row in f.rows:
-                if row not in rows:
-                    problem(f"{f.titles[0]} [{row}]", "", f"{gone}; {effect}")
-
-    # 2. bound by question id, but the title changed to one the mapping does not know
-    for col in bound.columns:
-        f = col.field
-        if col.key not in _ids_of(f):
-            continue
-        same = [c for c in by_title.columns if c.key == col.key]
-        if same and same[0].field.field == f.field and same[0].row == col.row:
-            continue
-        expected = f"{f.titles[0]} [{col.row}]" if col.row else f.titles[0]
-        problem(
-            expected,
-            titles.get(col.key, ""),
-            f"Câu hỏi đã đổi tiêu đề thành '{titles.get(col.key, '')}' (mã câu hỏi "
-            f"{col.key} vẫn khớp nên dữ liệu vẫn được dùng); kiểm tra câu hỏi còn cùng nội "
-            "dung rồi thêm tiêu đề mới vào 'aliases' của tệp ánh xạ",
-        )
-
-    # 3. choices offered on the form that the mapping does not know
-    options = {q.question_id: q for q in questions}
-    reported: set[tuple[str, str]] = set()
-    for col in bound.columns:
-        q = options.get(col.key)
-        if q is None or not q.options:
-            continue
-        f = col.field
-        question_title = f.titles[0] if f.type == "grid" else q.title
-        for option in q.options:
-            if not _option_known(f, option, rubric):
-                key = (f.field, clean_spaces(option))
-                if key in reported:  # a grid's columns repeat on every row
-                    continue
-                reported.add(key)
-                problem(
-                    question_title,
-                    option,
-                    "Lựa chọn mới chưa có trong tệp ánh xạ; câu trả lời chọn lựa chọn này sẽ "
-                    "không được tính (thêm vào 'choices' hoặc 'choice_aliases')",
-                )
-    return problems
-
-
-def _required(mapping: FormMapping) -> frozenset[str]:
-    return REQUIRED_FIELDS[mapping.kind]
-
-
-def _option_known(f: FieldMapping, option: str, rubric: Rubric | None) -> bool:
-    if f.type == "score":
-        n = f.criterion_number
-        if rubric is None or n is None:
-            return True  # the maximum is the rubric's
-        try:
-            parse_score(option, rubric.criterion(n).max, f.not_applicable)
-        except (BadValue, KeyError):
-            return False
-        return True
-    if f.type not in CHOICE_TYPES:
-        return True  # a dropdown of branch names bound as text: the roster decides
-    known = _known_choices(f, rubric)
-    if known is None:
-        return True
-    choices, aliases = known
-    return match_choice(option, choices, aliases) is not None
 
 
 # ---------------------------------------------------------------------------------------
@@ -327,10 +178,10 @@ class Compactor:
             found = self._lists[values] = list(values)
         return found
 
-    def answers(self, given: dict[str, list[str]]) -> Mapping[str, list[str]]:
+    def answers(self, given: dict[str, list[str]]) -> Mapping[str, Answer]:
         if not self.names or any(k not in self.index for k in given):
             return given  # a question gone from the form: a plain dict for this one
-        cells: list[Any] = [None] * len(self.names)
+        cells: list[Answer | None] = [None] * len(self.names)
         for k, v in given.items():
             cells[self.index[k]] = v
         return SparseAnswers(self.names, cells, self.index)
@@ -419,7 +270,9 @@ class FormsSource:
             cursor=FormsCursor(newest, last_full).dumps(),
             question_titles=question_titles(form),
             problems=tuple(
-                mapping_drift(self.mapping, form, self.source_title, rubric=self.rubric)
+                mapping_drift(
+                    self.mapping, form_questions(form), self.source_title, rubric=self.rubric
+                )
             ),
         )
 

@@ -12,10 +12,12 @@ import re
 from datetime import datetime
 from typing import Any
 
+from gspread.http_client import ParamsType
+
 from sync.google.apis import GoogleApiError, GoogleApis
 from sync.model import RawResponse
 from sync.ports import FetchResult, SourceError
-from sync.sources.files import table_to_responses
+from sync.rows import table_to_responses
 
 WHOLE_FIRST_TAB = "A:ZZZ"  # A1 without a sheet name: the first tab
 CHUNK_ROWS = 10_000  # rows per values.get: about 10 MB of JSON for a response sheet
@@ -84,7 +86,7 @@ class SheetSource:
         grid, and says so in the answer's ``range``); the next chunk starts on the last row
         of the one before, so it never starts past the grid (an error at Google)."""
         prefix = a1_tab(self.worksheet) + "!" if self.worksheet else ""
-        params = {"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}
+        params: ParamsType = {"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}
         headers: list[str] = []
         responses: list[RawResponse] = []
         same: dict[str, str] = {}  # one object per distinct cell text
@@ -92,13 +94,12 @@ class SheetSource:
         while True:
             end = start + self.chunk_rows - 1
             rng = f"{prefix}A{start}:ZZZ{end}"
+
+            def get(rng: str = rng) -> Any:
+                return self.apis.sheets().values_get(self.spreadsheet_id, rng, params=params)
+
             try:
-                data = self.apis.call(
-                    "sheets",
-                    lambda rng=rng: self.apis.sheets().values_get(
-                        self.spreadsheet_id, rng, params=params
-                    ),
-                )
+                data = self.apis.call("sheets", get)
             except GoogleApiError as e:
                 raise SourceError(
                     sheet_error(e, self.spreadsheet_id, self.worksheet, self.apis.account)

@@ -20,23 +20,33 @@ import dataclasses
 import hashlib
 import json
 import math
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from gspread.http_client import HTTPClient
+from gspread.http_client import HTTPClient, ParamsType
 
 from sync.google.apis import GoogleApiError, GoogleApis
 from sync.google.sheet_source import a1_tab
+from sync.layout import (
+    HEADER_FILL_RGB,
+    HEADER_ROWS,
+    HIGHLIGHT_FILL_RGB,
+    NUMBER_FORMATS,
+    STAMP_FONT_RGB,
+    drawable_charts,
+    nfc_named,
+    rgb_fraction,
+    stamp_text,
+    table_hash,
+)
 from sync.model import Cell, Chart, Column, ColumnKind, Table
-from sync.outputs.xlsx import NUMBER_FORMATS, drawable_charts, stamp_text
-from sync.tables import table_hash
 
 # Google advises keeping a request under 2 MB (the hard limit is larger).
 ADVISED_PAYLOAD_BYTES = 2 * 1024 * 1024
 CELL_TEXT_MAX = 50_000  # Sheets' limit on characters in one cell
-HEADER_ROWS = 2  # stamp + header: frozen
 MIN_GRID_ROWS = HEADER_ROWS + 1  # Sheets refuses to freeze every row of a grid
 PX_PER_CHAR, PX_PADDING = 7, 10
 # Bump when the formatting code changes, so the next write re-applies it everywhere.
@@ -63,10 +73,10 @@ _NUMBER_TYPES: dict[str, str] = {
     "date": "DATE",
     "datetime": "DATE_TIME",
 }
-# The XLSX colours: header FFDDEBF7, overdue rows FFFFC7CE, stamp text FF595959.
-_HEADER_BG = {"red": 0xDD / 255, "green": 0xEB / 255, "blue": 0xF7 / 255}
-_HIGHLIGHT_BG = {"red": 1.0, "green": 0xC7 / 255, "blue": 0xCE / 255}
-_STAMP_FG = {"red": 0x59 / 255, "green": 0x59 / 255, "blue": 0x59 / 255}
+# The workbook's colours, in Sheets' form
+_HEADER_BG = rgb_fraction(HEADER_FILL_RGB)
+_HIGHLIGHT_BG = rgb_fraction(HIGHLIGHT_FILL_RGB)
+_STAMP_FG = rgb_fraction(STAMP_FONT_RGB)
 
 _BATCH_PREFIX = '{"valueInputOption": "RAW", "data": ['
 _BATCH_SUFFIX = "]}"
@@ -126,8 +136,9 @@ class SheetsDestination:
         """Write the tabs that changed since ``previous``; return what to remember, or None
         when nothing needed writing. A GoogleApiError propagates (nothing is remembered, so
         the next cycle writes again)."""
-        tables = [self._in_ward_time(t) for t in tables]
+        tables = [self._in_ward_time(t) for t in nfc_named(tables)]
         existing, order = self._read_tabs()
+        tables = _titled_as_found(tables, existing)
         plans = self._plans(tables, existing, previous)
 
         if not any(p.rewrite or p.restyle for p in plans):
@@ -150,7 +161,11 @@ class SheetsDestination:
                         lambda s: s.batch_update(self.spreadsheet_id, {"requests": structure})
                     )
         for body in self._value_batches([p for p in plans if p.rewrite]):
-            self._call(lambda s, body=body: s.values_batch_update(self.spreadsheet_id, body))
+
+            def update(s: HTTPClient, body: dict[str, Any] = body) -> Any:
+                return s.values_batch_update(self.spreadsheet_id, body)
+
+            self._call(update)
         ranges = [r for p in plans if p.clear for r in _leftover_ranges(p)]
         if ranges:
             self._call(lambda s: s.values_batch_clear(self.spreadsheet_id, body={"ranges": ranges}))
@@ -196,7 +211,7 @@ class SheetsDestination:
 
     def _read_tabs(self) -> tuple[dict[str, _Tab], list[str]]:
         """Existing tabs by title, and every title in the spreadsheet's order."""
-        params = {
+        params: ParamsType = {
             "includeGridData": "false",
             "fields": "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),"
             "charts(chartId))",
@@ -369,6 +384,18 @@ def _plan(table: Table, tab: _Tab | None, previous: Mapping[str, str], used_ids:
         restyle=restyle,
         clear=clear,
     )
+
+
+def _titled_as_found(tables: Sequence[Table], existing: Mapping[str, _Tab]) -> list[Table]:
+    """Each table named as its existing tab is titled: a tab titled in NFD (typed on
+    another keyboard) is the table's tab, addressed by its own title, not a second one."""
+    found = {unicodedata.normalize("NFC", title): title for title in existing}
+    found.update({title: title for title in existing})  # an exact title first
+    out = []
+    for t in tables:
+        title = found.get(t.name, t.name)  # t.name is NFC already
+        out.append(t if title == t.name else dataclasses.replace(t, name=title))
+    return out
 
 
 def _parse_extent(text: str | None) -> tuple[int, int] | None:

@@ -9,15 +9,12 @@ The folder is private (0700 when created here; each file 0600): messages name me
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
-import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 
-from sync.fsutil import private_dir, remove_stale
+from sync.fsutil import fsync_dir, private_dir, remove_stale, write_atomic
 from sync.ports import MailError
 
 TEMP_PREFIX, TEMP_SUFFIX = ".kns-", ".tmp"
@@ -56,25 +53,27 @@ class OutboxTransport:
             raise MailError(f"Không tạo được nội dung thư {alert_id}: {e}") from e
         try:
             private_dir(self.folder)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
         except OSError as e:
             raise MailError(f"Không tạo được tệp thư trong thư mục {self.folder}: {e}") from e
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
+            write_atomic(
+                target,
+                lambda f: f.write(data),
+                prefix=TEMP_PREFIX,
+                suffix=TEMP_SUFFIX,
+                sync_dir=False,  # once per batch, in flush()
+            )
         except OSError as e:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise MailError(f"Không ghi được tệp thư {target}: {e}") from e
+            # a full disk, a file held open: the cycle records it "failed" and sends again
+            raise MailError(
+                f"Không ghi được tệp thư {target}: {e}; chu kỳ sau sẽ gửi lại"
+            ) from e
         self._unflushed = True
 
     def flush(self) -> None:
         """Make the renames of the files written since the last flush durable."""
         if self._unflushed:
-            _fsync_dir(self.folder)
+            fsync_dir(self.folder)
             self._unflushed = False
 
     def was_sent(self, alert_id: str) -> bool | None:
@@ -84,17 +83,3 @@ class OutboxTransport:
         """Temporary files a process killed in the middle of a write left behind (the
         caller holds the ward's lock: no write of ours is under way)."""
         return remove_stale(self.folder, f"{TEMP_PREFIX}*{TEMP_SUFFIX}")
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

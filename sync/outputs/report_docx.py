@@ -36,11 +36,8 @@ the same file (fixed core properties and zip timestamps taken from ``report.as_o
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -54,12 +51,14 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Row
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table as DocxTable
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-from sync.fsutil import private_dir, private_file
+from sync.fsutil import private_dir, write_atomic
 from sync.model import Figure, Quote, Report, ReportSection, TargetLine
 
 # the project's one QR function (`kns qr` draws the same codes); qr_png stays importable here
@@ -157,19 +156,7 @@ def write_report_docx(report: Report, path: Path) -> Path:
     path = Path(path)
     data = render_report_docx(report)
     private_dir(path.parent)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        private_file(tmp)  # mkstemp makes it 0600 already; say so rather than rely on it
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    write_atomic(path, lambda f: f.write(data))
     return path
 
 
@@ -223,24 +210,24 @@ def _setup(doc: DocxDocument, report: Report) -> None:
     _drop_thumbnail(doc)
 
 
-def _set_fonts(rpr: object) -> None:
+def _set_fonts(rpr: BaseOxmlElement) -> None:
     """Times New Roman for every script, without the theme fonts that would override it."""
-    rfonts = rpr.find(qn("w:rFonts"))  # type: ignore[attr-defined]
+    rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
         rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)  # type: ignore[attr-defined]
+        rpr.insert(0, rfonts)
     for attr in _THEME_FONT_ATTRS:
         rfonts.attrib.pop(qn(attr), None)
     for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         rfonts.set(qn(attr), FONT)
 
 
-def _set_language(rpr: object) -> None:
+def _set_language(rpr: BaseOxmlElement) -> None:
     """Vietnamese for Word's spelling and hyphenation."""
-    lang = rpr.find(qn("w:lang"))  # type: ignore[attr-defined]
+    lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
-        rpr.append(lang)  # type: ignore[attr-defined]
+        rpr.append(lang)
     lang.set(qn("w:val"), "vi-VN")
 
 
@@ -278,19 +265,6 @@ def _fixed_zip(data: bytes, stamp: datetime) -> bytes:
             info.external_attr = 0o600 << 16
             dst.writestr(info, src.read(item.filename))
     return out.getvalue()
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # ---------------------------------------------------------------------------------------
@@ -408,10 +382,10 @@ def _shade(cell: _Cell, fill: str) -> None:
     tc_pr.append(shd)
 
 
-def _row_flags(tr: object, *, header: bool) -> None:
+def _row_flags(tr: CT_Row, *, header: bool) -> None:
     """A row never splits across pages; a header row repeats on every page the table
     runs over."""
-    tr_pr = tr.get_or_add_trPr()  # type: ignore[attr-defined]
+    tr_pr = tr.get_or_add_trPr()
     tr_pr.append(OxmlElement("w:cantSplit"))
     if header:
         tr_pr.append(OxmlElement("w:tblHeader"))

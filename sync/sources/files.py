@@ -14,16 +14,14 @@ import io
 import logging
 import stat
 import zipfile
-from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-
-from sync.model import RawResponse, RowAnswers
 
 # One definition for every adapter (sync.ports); importing them from here still works
 from sync.ports import FetchResult as FetchResult
 from sync.ports import Probe
 from sync.ports import SourceError as SourceError
+from sync.rows import table_to_responses
 from sync.sources.probe import file_fingerprint as file_fingerprint
 from sync.sources.probe import probe_files
 
@@ -328,48 +326,6 @@ def _is_text(raw: bytes) -> bool:
         if len(raw) == len(sample) or e.start < len(sample) - 3:
             return False
     return b"\x00" not in sample
-
-
-def unique_headers(headers: Sequence[str]) -> list[str]:
-    """Two columns may carry the same title; keep both, the second as "Title (2)"."""
-    seen: dict[str, int] = {}
-    out = []
-    for h in headers:
-        n = seen.get(h, 0) + 1
-        seen[h] = n
-        out.append(h if n == 1 else f"{h} ({n})")
-    return out
-
-
-def table_to_responses(
-    source_id: str,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    *,
-    first_line: int = 2,
-) -> tuple[RawResponse, ...]:
-    """One RawResponse per row, labelled by its spreadsheet row number ("Dòng 2" = first).
-    The rows share one set of titles (``RowAnswers``): no dict per row."""
-    names = tuple(unique_headers(headers))
-    index = {n: i for i, n in enumerate(names)}
-    width = len(names)
-    out = []
-    for i, row in enumerate(rows):
-        line = i + first_line  # row 1 is the header; blank rows keep their number
-        if not (row and row[0].strip()) and not any(c.strip() for c in row):
-            continue
-        cells = list(row[:width])
-        if len(cells) < width:
-            cells += [""] * (width - len(cells))
-        out.append(
-            RawResponse(
-                source_id=source_id,
-                response_id=f"row:{line}",
-                row_label=f"Dòng {line}",
-                answers=RowAnswers(names, cells, index),
-            )
-        )
-    return tuple(out)
 
 
 class FileSource:
