@@ -8,12 +8,16 @@ import ipaddress
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from scoring.rubric import Rubric, load_rubric
+
+if TYPE_CHECKING:
+    from sync.google.apis import GoogleApis
+    from tests.fake_google import FakeWorkspace
 
 # Shared by every test module (import them from here, or ask for the fixtures below).
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,3 +124,39 @@ def small_roster_rows() -> dict[str, tuple[tuple[object, ...], ...]]:
             ("DV04", "Lê Đức Thắng", date(1950, 1, 5), "CB02", "Có"),
         ),
     }  # fmt: skip
+
+
+# -- the local fake of Google's APIs (tests/fake_google), through the real client libraries
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeWorkspace]:
+    """An empty fake Google for one test (a module that needs files in it overrides this)."""
+    from tests.fake_google import FakeWorkspace
+
+    with FakeWorkspace() as workspace:
+        yield workspace
+
+
+@pytest.fixture
+def apis(fake: FakeWorkspace) -> GoogleApis:
+    """The project's Google client on ``fake``; two attempts keep failure tests quick."""
+    from tests.fake_google.clients import fake_apis
+
+    return fake_apis(fake, max_attempts=2)
+
+
+@pytest.fixture(scope="module")
+def shared_fake() -> Iterator[FakeWorkspace]:
+    """One fake Google for a whole module: each test works on its own spreadsheet or form."""
+    from tests.fake_google import FakeWorkspace
+
+    with FakeWorkspace() as workspace:
+        yield workspace
+
+
+@pytest.fixture(scope="module")
+def shared_apis(shared_fake: FakeWorkspace) -> GoogleApis:
+    from tests.fake_google.clients import fake_apis
+
+    return fake_apis(shared_fake, max_attempts=2)

@@ -13,7 +13,7 @@ import dataclasses
 import hashlib
 import itertools
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +27,6 @@ from sync.model import Cell, Column, Table
 from sync.outputs.xlsx import XlsxDestination
 from tests.conftest import TZ
 from tests.fake_google import FakeWorkspace
-from tests.fake_google.clients import fake_apis
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
 LATER = NOW + timedelta(hours=1, minutes=30)
@@ -344,17 +343,6 @@ _SHEETS_KINDS = {"NUMBER": "number", "PERCENT": "percent", "DATE": "date", "DATE
 _ids = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeWorkspace]:
-    with FakeWorkspace() as f:  # strict as Google: a write past the grid is refused
-        yield f
-
-
-@pytest.fixture(scope="module")
-def apis(fake: FakeWorkspace) -> GoogleApis:
-    return fake_apis(fake, max_attempts=2)
-
-
 def _column(n: int) -> str:
     out = ""
     while n:
@@ -435,8 +423,8 @@ class TestSheetsDestination(DestinationContract):
     foreign_tabs = (WARD_TAB, RESPONSES_TAB)
 
     @pytest.fixture
-    def harness(self, fake: FakeWorkspace, apis: GoogleApis) -> SheetsHarness:
-        return SheetsHarness(fake, apis)
+    def harness(self, shared_fake: FakeWorkspace, shared_apis: GoogleApis) -> SheetsHarness:
+        return SheetsHarness(shared_fake, shared_apis)
 
     # Sheets only: a tab can exist before the first write, titled on another keyboard
     def test_a_tab_titled_in_nfd_by_hand_is_the_tables_tab(self, harness: SheetsHarness) -> None:

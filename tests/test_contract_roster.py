@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import itertools
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
@@ -23,7 +23,6 @@ from sync.model import Branch, Member
 from sync.ports import RosterSource
 from sync.roster import FileRoster
 from tests.fake_google import FakeWorkspace
-from tests.fake_google.clients import fake_apis
 
 Rows = Sequence[Sequence[Any]]  # a table as plain rows, header first
 Table = Literal["branches", "members"]
@@ -263,17 +262,6 @@ _ids = itertools.count(1)  # every test its own spreadsheet on the shared fake
 TABS: dict[Table, str] = {"branches": "Chi bộ", "members": "Đảng viên"}
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeWorkspace]:
-    with FakeWorkspace() as f:
-        yield f
-
-
-@pytest.fixture(scope="module")
-def apis(fake: FakeWorkspace) -> GoogleApis:
-    return fake_apis(fake, max_attempts=2)
-
-
 class SheetHeld:
     """Two tabs holding typed cells; a member added as a person types it (vi_VN)."""
 
@@ -307,5 +295,5 @@ class TestSheetRoster(RosterContract):
     __test__ = True
 
     @pytest.fixture
-    def roster_holding(self, fake: FakeWorkspace, apis: GoogleApis) -> RosterHolding:
-        return lambda b, m: SheetHeld(fake, apis, b, m)
+    def roster_holding(self, shared_fake: FakeWorkspace, shared_apis: GoogleApis) -> RosterHolding:
+        return lambda b, m: SheetHeld(shared_fake, shared_apis, b, m)

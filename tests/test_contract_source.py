@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import itertools
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -34,7 +34,6 @@ from sync.ports import FetchResult, ProbedSource, Source, SourceError
 from sync.sources.files import FileSource
 from tests.conftest import ROOT, TZ
 from tests.fake_google import FakeWorkspace
-from tests.fake_google.clients import fake_apis
 from tests.fake_google.forms_builder import question
 
 SOURCE_ID = "nguon"
@@ -437,17 +436,6 @@ class TestXlsxSource(SourceContract):
 _ids = itertools.count(1)  # every test its own spreadsheet or form on the shared fake
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeWorkspace]:
-    with FakeWorkspace() as f:
-        yield f
-
-
-@pytest.fixture(scope="module")
-def apis(fake: FakeWorkspace) -> GoogleApis:
-    return fake_apis(fake, max_attempts=2)
-
-
 TAB = "Câu trả lời biểu mẫu 1"
 VI_DATE, VI_STAMP = "%d/%m/%Y", "%d/%m/%Y %H:%M:%S"  # a vi_VN sheet's formatted values
 
@@ -514,8 +502,8 @@ class TestSheetSource(SourceContract):
     has_probe = False
 
     @pytest.fixture
-    def holding(self, fake: FakeWorkspace, apis: GoogleApis) -> Holding:
-        return lambda answers, questions: SheetHeld(fake, apis, answers, questions)
+    def holding(self, shared_fake: FakeWorkspace, shared_apis: GoogleApis) -> Holding:
+        return lambda answers, questions: SheetHeld(shared_fake, shared_apis, answers, questions)
 
 
 KINDS: dict[str, Any] = {"name": "text", "birth": "date", "sessions": "text", "topics": "checkbox"}
@@ -594,5 +582,5 @@ class TestFormsSource(SourceContract):
     empty_is_unreadable = False  # a form with no answers is a form with no answers
 
     @pytest.fixture
-    def holding(self, fake: FakeWorkspace, apis: GoogleApis) -> Holding:
-        return lambda answers, questions: FormHeld(fake, apis, answers, questions)
+    def holding(self, shared_fake: FakeWorkspace, shared_apis: GoogleApis) -> Holding:
+        return lambda answers, questions: FormHeld(shared_fake, shared_apis, answers, questions)

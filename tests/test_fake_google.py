@@ -7,7 +7,6 @@ import base64
 import http.client
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -31,12 +30,6 @@ from tests.fake_google.clients import (
 from tests.fake_google.forms_builder import grid, question
 
 T0 = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeWorkspace]:
-    with FakeWorkspace() as workspace:
-        yield workspace
 
 
 def _error(exc: HttpError) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
@@ -13,22 +12,10 @@ from sync.google.gmail import GmailTransport
 from sync.mail import MailError
 from sync.model import AlertKind
 from tests.fake_google import DropConnection, FakeWorkspace
-from tests.fake_google.clients import fake_apis
 from tests.test_mail import alert_for, render
 
 SEND = "gmail.users.messages.send"
 LIST = "gmail.users.messages.list"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeWorkspace]:
-    with FakeWorkspace() as f:
-        yield f
-
-
-@pytest.fixture
-def apis(fake: FakeWorkspace) -> GoogleApis:
-    return fake_apis(fake, max_attempts=2)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -12,7 +11,6 @@ from sync.google.apis import GoogleApis
 from sync.google.roster_sheet import load_roster_from_sheet
 from sync.roster import RosterTable, roster_from_tables
 from tests.fake_google import FakeWorkspace
-from tests.fake_google.clients import fake_apis
 
 ROSTER = "ROSTER_ID"
 BRANCH_HEADER = [
@@ -35,17 +33,6 @@ MEMBERS = [
     ["DV1", "Phạm Thị D", date(1980, 6, 5), "CB01", "Không"],  # a date cell: dd/mm/yyyy
     ["DV2", "Hoàng E", "02/01/1950", "CB02", "Có"],
 ]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeWorkspace]:
-    with FakeWorkspace() as f:
-        yield f
-
-
-@pytest.fixture
-def apis(fake: FakeWorkspace) -> GoogleApis:
-    return fake_apis(fake, max_attempts=2)
 
 
 def test_roster_from_two_tabs_in_one_call(fake: FakeWorkspace, apis: GoogleApis) -> None:

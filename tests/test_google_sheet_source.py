@@ -38,11 +38,6 @@ def fake() -> Iterator[FakeWorkspace]:
         yield f
 
 
-@pytest.fixture
-def apis(fake: FakeWorkspace) -> GoogleApis:
-    return fake_apis(fake, max_attempts=2)
-
-
 def test_one_call_with_formatted_values(fake: FakeWorkspace, apis: GoogleApis) -> None:
     result = SheetSource(apis, "bm02", SHEET, TAB).fetch(None, NOW)
     (call,) = fake.calls()

@@ -26,7 +26,6 @@ from sync.tables import (
 )
 from tests.conftest import TZ
 from tests.fake_google import FakeWorkspace
-from tests.fake_google.clients import fake_apis
 
 SID = "SUMMARY_SHEET"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
@@ -101,11 +100,6 @@ def fake() -> Iterator[FakeWorkspace]:
             title="Tổng hợp kỹ năng số",
         )
         yield f
-
-
-@pytest.fixture
-def apis(fake: FakeWorkspace) -> GoogleApis:
-    return fake_apis(fake, max_attempts=2)
 
 
 @pytest.fixture
