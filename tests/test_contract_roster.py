@@ -182,6 +182,23 @@ class RosterContract:
         assert caught.value.problems
         assert all(is_vietnamese(p) for p in caught.value.problems), caught.value.problems
 
+    def test_a_blank_secretary_email_and_dates_typed_as_text(
+        self, roster_holding: RosterHolding, small_roster_rows: dict[str, Rows]
+    ) -> None:
+        branches = [list(r) for r in small_roster_rows["branches"]]
+        branches[2][4] = ""  # CB02 has no address yet: loaded, `kns check` warns about it
+        members = [list(r) for r in small_roster_rows["members"]]
+        members[2][2] = "1985-11-02"  # a text cell, ISO
+        members[3][2] = " 30/07/1979 "  # a text cell, as an office types it
+        roster = roster_holding(branches, members).source.load()
+        assert [b.secretary_email for b in roster.branches] == ["hung.nv@phuong.example", ""]
+        assert [m.birth_date for m in roster.members] == [
+            date(1968, 3, 14),
+            date(1985, 11, 2),
+            date(1979, 7, 30),
+            date(1950, 1, 5),
+        ]
+
     def test_column_order_does_not_matter(
         self, roster_holding: RosterHolding, small_roster_rows: dict[str, Rows]
     ) -> None:
