@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sync.model import Team
-from sync.text import fold
+from sync.text import fold, strip_invisible
 
 TOKEN = "ẩn:"  # prefix of a value replaced by its keyed hash (never shown)
 HIDDEN = "(đã ẩn)"  # what a data problem shows instead of a citizen's name or phone
@@ -49,12 +49,18 @@ def national_phone(text: str) -> str | None:
 
 
 # a phone number typed inside free text ("Khác: gọi lại 0912 345 678")
-_PHONE_LIKE = re.compile(r"\+?\d[\d .\-()]{7,}\d")
+# digits with separators, any Unicode space among them (a no-break space, U+3000...)
+_PHONE_LIKE = re.compile(r"\+?\d(?:[\d.\-()]|\s){7,}\d")
 
 
 def redact_phones(text: str) -> str:
-    """Free text with anything that looks like a phone number replaced by "(đã ẩn)"."""
-    return _PHONE_LIKE.sub(HIDDEN, text) if any(c.isdigit() for c in text) else text
+    """Free text with anything that looks like a phone number replaced by "(đã ẩn)". A
+    number split by invisible characters (a zero-width joiner between its digits) is one
+    too: they are dropped from a text that holds a number."""
+    if not any(c.isdigit() for c in text):
+        return text
+    seen = strip_invisible(text)
+    return _PHONE_LIKE.sub(HIDDEN, seen) if _PHONE_LIKE.search(seen) else text
 
 
 def _mac(secret: bytes, what: str, value: str) -> str:

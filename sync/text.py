@@ -84,6 +84,11 @@ def is_invisible(ch: str) -> bool:
     return _INVISIBLE.match(ch) is not None
 
 
+def strip_invisible(s: str) -> str:
+    """``s`` without its invisible and formatting characters (ZWJ, soft hyphen, BOM...)."""
+    return _INVISIBLE.sub("", s)
+
+
 def visible(raw: str) -> str:
     """``raw`` as typed, with invisible characters and unusual spaces shown as
     ``⟨U+200D⟩``: a "Lỗi dữ liệu" row must not look identical to the correct name.

@@ -38,7 +38,7 @@ from sync.support import (
     scrub_responses,
     teams_from_table,
 )
-from sync.support_core import HIDDEN, TeamIndex, national_phone, person_key
+from sync.support_core import HIDDEN, TeamIndex, national_phone, person_key, redact_phones
 from sync.tables_support import TAB_SUPPORT
 from tests.conftest import ROOT, RUBRIC, TZ
 from tools.sample_ward import generate
@@ -622,3 +622,22 @@ def test_a_phone_typed_into_an_other_answer_is_hidden_everywhere():
     assert "0987" not in repr(dict(clean.answers))
     assert clean.answers["Ngày hỗ trợ"] == "14/06/2026"
     assert clean.answers["Năm sinh người được hỗ trợ"] == "1960"
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "gọi lại 0912345678 sau",
+        "gọi lại 0912\u200d345\u200d678 sau",  # split by zero-width joiners
+        "gọi lại 0912\u00a0345\u00a0678 sau",  # no-break spaces, as a phone keyboard types
+        "gọi lại 0912\u2009345.678 sau",  # a thin space and a dot
+        "gọi lại +84\u00ad912 345 678 sau",  # a soft hyphen after the country code
+    ],
+)
+def test_a_phone_in_free_text_is_hidden_however_it_is_split(note: str) -> None:
+    assert redact_phones(note) == f"gọi lại {HIDDEN} sau"
+
+
+def test_text_without_a_phone_is_kept_as_typed() -> None:
+    for note in ("hỗ trợ 3 lần, ngày 12/6", "Tổ\u200dT04", "mã 12345"):
+        assert redact_phones(note) == note
