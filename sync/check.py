@@ -49,6 +49,7 @@ def check(config_path: Path, now: datetime, *, apis: GoogleApis | None = None) -
         # without a valid roster nothing can be matched, but the files can still be read
         return findings + _check_source_files(cfg) + _check_mail(cfg) + _check_files(cfg)
     findings += _check_cross_references(inputs, now)
+    findings += _check_links(inputs)
     findings += _check_sources(inputs, now, apis)
     findings += _check_destination(cfg, apis)
     findings += _check_mail(cfg)
@@ -161,6 +162,58 @@ def _check_milestones(inputs: Inputs, now: datetime) -> list[Finding]:
                     "(trường task_progress) trong ánh xạ của biểu mẫu thống kê",
                 )
             )
+    return out
+
+
+# what a prefilled link leaves empty when a question has no prefill key (sync/prefill.py)
+_LINK_VALUES = {
+    "branch": "tên chi bộ",
+    "name": "họ tên",
+    "birth_date": "ngày sinh",
+    "team": "tên tổ",
+}
+
+
+def _check_links(inputs: Inputs) -> list[Finding]:
+    """Forms the letters and `kns qr` link to whose links cannot be built (no ``form_url``,
+    a question the links fill without ``entry``): warnings, one line per source; a ward
+    without links still works, its letters go without them."""
+    from sync.prefill import BRANCH_KINDS, link_gaps
+
+    out: list[Finding] = []
+    for gap in link_gaps(inputs.cfg, inputs.mappings):
+        s, mapping = gap.source, inputs.mappings[gap.source.id]
+        text = f"nguồn '{s.id}' ({s.title or mapping.title})"
+        if gap.without_page:
+            # a Forms API source: `kns qr` asks the form for its page, the letters do not
+            who = (
+                "thư nhắc và mã QR (`kns qr`)"
+                if s.kind in BRANCH_KINDS and not s.form_id
+                else "thư nhắc"
+            )
+            text += (
+                f": chưa có form_url nên {who} không có đường liên kết tới biểu mẫu này; hãy "
+                "ghi vào form_url của nguồn trong tệp cấu hình đường dẫn công khai của biểu mẫu "
+                '(Google Forms: nút "Gửi" > biểu tượng liên kết), dạng '
+                "https://docs.google.com/forms/d/e/…/viewform"
+            )
+            text += ". Tệp ánh xạ" if gap.without_key else ""
+        else:  # a form with a page is a gap only for its questions without a key
+            text += ", tệp ánh xạ"
+        if gap.without_key:
+            fields = ", ".join(
+                f'{name} ("{field.titles[0]}")'
+                for name in gap.without_key
+                if (field := mapping.field_map(name)) is not None
+            )
+            values = ", ".join(_LINK_VALUES.get(name, name) for name in gap.without_key)
+            text += (
+                f" {s.mapping}: trường {fields} chưa có mã điền sẵn (entry) nên đường liên kết "
+                f"tới biểu mẫu này mở ra chưa điền sẵn {values}; hãy mở biểu mẫu trên Google "
+                'Forms, chọn ⋮ > "Lấy đường liên kết điền sẵn", điền thử rồi "Lấy đường liên '
+                'kết", và chép mã entry.… của từng câu hỏi vào "entry:" của trường tương ứng'
+            )
+        out.append(Finding("warning", text))
     return out
 
 

@@ -99,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="chỉ in một dòng cho giám sát; mã thoát 0: bình thường, 1: chu kỳ gần nhất "
-        "lỗi (hoặc chưa có chu kỳ nào), 2: quá hai chu kỳ không có chu kỳ thành công",
+        "lỗi hoặc không chạy được vì cấu hình có lỗi (hoặc chưa có chu kỳ nào), 2: quá hai "
+        "chu kỳ không có chu kỳ thành công",
     )
     sub.add_parser("preview-mail", parents=[common], help="xem trước các thư đến hạn (không gửi)")
     rep = sub.add_parser(
@@ -158,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cfg = load_config(args.config)
     except ConfigError as e:
+        if args.command == "status" and args.check:  # monitoring: its one line, on stdout
+            return _check_config_failure(e)
         return _config_failure(e)
     now = _parse_now(args.now, cfg)
     if args.command == "status" and args.check:
@@ -190,6 +193,26 @@ def _config_failure(e: ConfigError) -> int:
     for p in problems:
         print(f"  - {p}", file=sys.stderr)
     return EXIT_FAILED
+
+
+def _check_config_failure(e: ConfigError) -> int:
+    """`kns status --check` with a config it cannot use: no state path to read, so the
+    check itself fails, with the reason in its one line."""
+    from sync.health import CHECK_FAILED, config_check_line
+
+    log.debug("Chi tiết:", exc_info=e)
+    print(config_check_line(e.problems))
+    return CHECK_FAILED
+
+
+def _record_failure(state_path: Path, e: Exception, now: datetime) -> None:
+    """A run that could not start its cycle (a broken input) says so in the cycle log, for
+    `kns status --check`. Not when the state file itself is what is broken."""
+    from sync.health import failure_reason, record_config_failure
+    from sync.state import StateFileError
+
+    if not isinstance(e, StateFileError):
+        record_config_failure(state_path, failure_reason(e), now)
 
 
 def _problem_line(e: ConfigError, problem: str) -> str:
@@ -265,20 +288,13 @@ def _cycle(
 ) -> CycleReport:
     from sync.backend import make_backend
     from sync.cycle import run_cycle
-    from sync.state import StateFileError, corrupt_message, is_corrupt, open_store
+    from sync.state import damage_as_state_error, open_store
 
     apis = apis if apis is not None else _google(inputs.cfg)
     backend = make_backend(inputs.cfg, inputs.mappings, apis=apis, rubric=inputs.rubric)
     path = inputs.cfg.state.path
-    try:
-        with open_store(path, read_only=dry_run) as store:
-            return run_cycle(
-                inputs, store, backend, now, dry_run=dry_run, accept_shrink=accept_shrink
-            )
-    except sqlite3.DatabaseError as e:  # damage found past the first pages
-        if not is_corrupt(e):
-            raise
-        raise StateFileError([corrupt_message(path)]) from e
+    with damage_as_state_error(path), open_store(path, read_only=dry_run) as store:
+        return run_cycle(inputs, store, backend, now, dry_run=dry_run, accept_shrink=accept_shrink)
 
 
 def run_once(
@@ -313,6 +329,8 @@ def run_once(
             if not dry_run and (problem := templates_problem(cfg)):
                 raise ConfigError([problem])
         except ConfigError as e:
+            if not dry_run:  # the lock is held: the cycle log may say why nothing ran
+                _record_failure(cfg.state.path, e, now.astimezone(cfg.tz))
             return _config_failure(e)
         return _report_once(inputs, now, dry_run=dry_run, accept_shrink=accept_shrink, apis=apis)
     finally:
@@ -408,6 +426,7 @@ def _cmd_daemon(config: Path, now_text: str | None) -> int:
     try:
         _ready(first)
     except ConfigError as e:  # a mistake every cycle would repeat: say it once, and stop
+        _record_failure(first.state.path, e, datetime.now().astimezone(first.tz))
         lock.release()
         return _config_failure(e)
     except Exception as e:  # a service down: the first cycle retries and says so
@@ -434,10 +453,13 @@ def _cmd_daemon(config: Path, now_text: str | None) -> int:
         except ConfigError as e:
             log.error("Cấu hình có lỗi, bỏ qua chu kỳ này: %s", "; ".join(e.problems))
             notify.status("Bỏ qua chu kỳ: cấu hình có lỗi (xem nhật ký)")
+            # the service's own state file (state.path cannot change while it runs)
+            _record_failure(first.state.path, e, datetime.now().astimezone(first.tz))
             return
         except Exception as e:
             _failure("Không nạp được cấu hình, bỏ qua chu kỳ này", e)
             notify.status("Bỏ qua chu kỳ: không nạp được cấu hình (xem nhật ký)")
+            _record_failure(first.state.path, e, datetime.now().astimezone(first.tz))
             return
         now = datetime.now().astimezone(cfg.tz)
         notify.status(f"Đang chạy chu kỳ bắt đầu lúc {now:%d/%m/%Y %H:%M}")
@@ -550,20 +572,26 @@ def _print_status(inputs: Inputs, report: CycleReport) -> None:
 def _cmd_status(inputs: Inputs, now: datetime) -> int:
     from sync.health import read_health, status_lines
     from sync.lock import holder
+    from sync.state import StateFileError
 
     cfg = inputs.cfg
-    print(f"{cfg.ward.name} — tình trạng lúc {now:%d/%m/%Y %H:%M}")
     # the service's health first: it is read even when the table below cannot be computed
     try:
         health = read_health(cfg.state.path, now, cfg.schedule.every_minutes)
+    except StateFileError as e:  # damaged, a folder: the one line `kns run` prints
+        return _config_failure(e)
     except (OSError, sqlite3.Error) as e:
-        print(f"Không đọc được tệp trạng thái {cfg.state.path}: {e}")
+        lines = [f"Không đọc được tệp trạng thái {cfg.state.path}: {e}"]
     else:
-        for line in status_lines(health):
-            print(line)
+        lines = status_lines(health)
+    print(f"{cfg.ward.name} — tình trạng lúc {now:%d/%m/%Y %H:%M}")
+    for line in lines:
+        print(line)
     print()
     try:
         report = _cycle(inputs, now, dry_run=True)
+    except StateFileError as e:  # damage the health's few reads did not reach
+        return _config_failure(e)
     except Exception as e:
         _failure("Không tính được tình trạng", e)
         return EXIT_FAILED
@@ -579,9 +607,14 @@ def _cmd_status_check(cfg: WardConfig, now: datetime) -> int:
     dịch vụ (systemd)"). Reads the state read-only and takes no lock: a probe every minute
     must never make a starting cycle find the ward busy."""
     from sync.health import CHECK_FAILED, check_line, read_health
+    from sync.state import StateFileError
 
     try:
         health = read_health(cfg.state.path, now, cfg.schedule.every_minutes)
+    except StateFileError as e:  # damaged, a folder: its Vietnamese line, on stdout
+        log.debug("Chi tiết:", exc_info=e)
+        print(f"LỖI: {e.problems[0]}")
+        return CHECK_FAILED
     except (OSError, sqlite3.Error) as e:
         print(f"LỖI: không đọc được tệp trạng thái {cfg.state.path}: {e}")
         return CHECK_FAILED

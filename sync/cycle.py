@@ -420,7 +420,10 @@ def run_cycle(
         return report
     except BaseException as e:
         if cycle_id is not None:
-            store.finish_cycle(cycle_id, "error", f"{type(e).__name__}: {e}", now)
+            from sync.health import failure_reason
+
+            # a broken roster is config: the line staff were shown, not "ConfigError: …"
+            store.finish_cycle(cycle_id, "error", failure_reason(e), now)
         raise
 
 

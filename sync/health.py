@@ -3,24 +3,36 @@ ended and how, and what waits (mail held by the send window or the daily limit, 
 entries not settled, sources held back as shrunk).
 
 A cycle records what waits (``record_health``) right before it finishes "ok" or "idle";
-the ledger and the cycle log say the rest. Everything is read from the state opened
-read-only: it works while the daemon holds the ward's lock, and takes no lock itself.
+the ledger and the cycle log say the rest. A run that cannot start a cycle because an input
+is broken (config, rubric, mapping, roster, mail templates) records that in the cycle log
+too (``record_config_failure``): monitoring then sees "failed" with the reason, not a
+cycle that merely grows old. Everything is read from the state opened read-only: it works
+while the daemon holds the ward's lock, and takes no lock itself.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import logging
+import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sync.errors import ConfigError
+
 if TYPE_CHECKING:
     from sync.alerts import AlertPlan
     from sync.state import CycleRecord, StateStore
 
+log = logging.getLogger("kns")
+
 HEALTH_KEY = "health"  # meta key: the JSON record_health writes
+# cycles.status of a run that could not start a cycle: an input (config, rubric, mapping,
+# roster, mail templates) is broken; its summary is the one line staff were shown
+CONFIG_ERROR = "config_error"
 
 # `kns status --check` exit codes (README, "Chạy như một dịch vụ (systemd)")
 CHECK_OK = 0
@@ -47,6 +59,62 @@ def record_health(store: StateStore, plan: AlertPlan, held: Iterable[str]) -> No
     )
     if store.meta(HEALTH_KEY) != text:
         store.set_meta(HEALTH_KEY, text)
+
+
+def config_reason(problems: Sequence[str]) -> str:
+    """A broken input in one line: the line `kns run` prints for one problem; several are
+    counted and joined (the run prints them as a list)."""
+    unique = list(dict.fromkeys(problems))  # two sources sharing a broken mapping
+    if len(unique) == 1:
+        return f"Lỗi cấu hình: {unique[0]}"
+    head = f"Cấu hình có {len(unique)} lỗi (chạy `kns check` để xem toàn bộ)"
+    return f"{head}: {'; '.join(unique)}"
+
+
+def failure_reason(e: BaseException) -> str:
+    """What the cycle log keeps for a cycle that failed: a broken input (ConfigError) as the
+    line staff were shown, anything else as its type and message."""
+    if isinstance(e, ConfigError):
+        return config_reason(e.problems)
+    return f"{type(e).__name__}: {e}"
+
+
+def config_check_line(problems: Sequence[str]) -> str:
+    """`kns status --check` when the config file itself cannot be used: there is no state
+    path to read, so the check fails on its own with the reason (exit CHECK_FAILED)."""
+    unique = list(dict.fromkeys(problems))
+    if len(unique) == 1:
+        return f"{_VERDICT['failed']}: không dùng được tệp cấu hình: {_first_line(unique[0])}"
+    return (
+        f"{_VERDICT['failed']}: không dùng được tệp cấu hình ({len(unique)} lỗi, chạy "
+        f"`kns check` để xem toàn bộ): {_first_line('; '.join(unique))}"
+    )
+
+
+def record_config_failure(state_path: Path, reason: str, now: datetime) -> bool:
+    """A run (`kns run --once`, the service) that could not start its cycle because an input
+    is broken: one row in the cycle log, finished ``CONFIG_ERROR`` with ``reason``, so
+    `kns status --check` answers "failed" with it. Only the cycle log is touched (not the
+    ledger, the stored answers, what makes a cycle idle): the next good cycle runs as it
+    would have and its success makes the check answer 0 again. The caller holds the ward's
+    lock. The same failure again (the service restarted every 30 seconds, the timer every
+    period) moves that row's end, so it keeps when the failure began and does not push the
+    last good cycles out of the log (``KEEP_CYCLES``). False when the state cannot be
+    written (a damaged file, a bad state.path: the caller has already said what is wrong)."""
+    from sync.state import open_store
+
+    try:
+        with open_store(state_path) as store:
+            last = store.last_cycle()
+            if last is not None and last.status == CONFIG_ERROR and last.summary == reason:
+                cycle_id = last.id
+            else:
+                cycle_id = store.begin_cycle(now)
+            store.finish_cycle(cycle_id, CONFIG_ERROR, reason, now)
+    except (ConfigError, OSError, sqlite3.Error) as e:
+        log.debug("Không ghi được lỗi vào tệp trạng thái %s: %s", state_path, e)
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -105,11 +173,11 @@ class Health:
 
 def read_health(state_path: Path, now: datetime, every_minutes: int) -> Health:
     """The health as the state file tells it (opened read-only; a missing file is a ward
-    that never ran)."""
-    from sync.state import StateStore
+    that never ran). A damaged file, a folder: StateFileError, the line `kns run` prints."""
+    from sync.state import damage_as_state_error, open_store
 
     period = timedelta(minutes=every_minutes)
-    with StateStore(state_path, read_only=True) as store:
+    with damage_as_state_error(state_path), open_store(state_path, read_only=True) as store:
         cycles = store.cycles()  # at most KEEP_CYCLES rows
         recorded = store.meta(HEALTH_KEY)
         ledger = store.ledger()
@@ -156,6 +224,7 @@ _OUTCOME = {
     "idle": "thành công, không có gì thay đổi",
     "error": "lỗi",
     "interrupted": "bị dừng đột ngột giữa chừng",
+    CONFIG_ERROR: "không chạy được",
 }
 
 
@@ -192,6 +261,13 @@ def _ended(c: CycleRecord) -> datetime:
     return c.finished_at or c.started_at
 
 
+def _since(c: CycleRecord, now: datetime) -> str:
+    """A failure to start repeated over several runs: since when (the row's start)."""
+    first = f"{c.started_at.astimezone(now.tzinfo):%d/%m/%Y %H:%M}"
+    last = f"{_ended(c).astimezone(now.tzinfo):%d/%m/%Y %H:%M}"
+    return f" (từ {first})" if c.status == CONFIG_ERROR and first != last else ""
+
+
 def check_line(h: Health) -> str:
     """`kns status --check`: one line for monitoring (the exit code says the same)."""
     verdict = h.verdict
@@ -201,7 +277,11 @@ def check_line(h: Health) -> str:
     if verdict == "failed":
         detail = f": {_first_line(h.last.summary)}" if h.last.summary else ""
         outcome = _OUTCOME.get(h.last.status, h.last.status)
-        line = f"{head}: chu kỳ gần nhất, kết thúc {_when(_ended(h.last), h.now)}, {outcome}"
+        if h.last.status == CONFIG_ERROR:  # it never started: no "ended"
+            line = f"{head}: chu kỳ lúc {_when(_ended(h.last), h.now)} {outcome}"
+            line += _since(h.last, h.now)
+        else:
+            line = f"{head}: chu kỳ gần nhất, kết thúc {_when(_ended(h.last), h.now)}, {outcome}"
         line += detail
     elif verdict == "stale" and h.last_success is not None:
         line = (
@@ -222,7 +302,9 @@ def status_lines(h: Health) -> list[str]:
         lines.append("Chu kỳ gần nhất: chưa có chu kỳ đồng bộ nào kết thúc.")
     else:
         outcome = _OUTCOME.get(h.last.status, h.last.status)
-        lines.append(f"Chu kỳ gần nhất: kết thúc {_when(_ended(h.last), h.now)}, {outcome}.")
+        ended = "lúc" if h.last.status == CONFIG_ERROR else "kết thúc"
+        when = _when(_ended(h.last), h.now)
+        lines.append(f"Chu kỳ gần nhất: {ended} {when}, {outcome}{_since(h.last, h.now)}.")
         if h.last.summary:
             lines.append(f"  {_first_line(h.last.summary, 500)}")
         if h.last.status not in SUCCESS:

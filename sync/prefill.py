@@ -52,6 +52,13 @@ MILESTONE_FORMS: dict[str, SourceKind] = {
     "team_active": SourceKind.SUPPORT_LOG,
 }
 
+# The questions each prefilled link fills, in link order: a branch's link to a form it
+# fills (letters, `kns qr`, the report's appendix), a member's link to Biểu mẫu 01 or 02
+# (letters), a team's link to its support log (the team's letters).
+BRANCH_LINK: tuple[str, ...] = ("branch",)
+MEMBER_LINK: tuple[str, ...] = ("name", "birth_date", "branch")
+TEAM_LINK: tuple[str, ...] = ("team",)
+
 _HEX_ID = re.compile(r"[0-9a-fA-F]{1,8}")
 _MAX_ID = 0x7FFFFFFF  # the largest id seen (see the module's docstring)
 _CHI_BO = "chi bo "
@@ -85,6 +92,29 @@ def entry_from_question_id(question_id: str | None) -> str | None:
 def entry_key(field: FieldMapping) -> str | None:
     """The question's prefill key: the mapping's ``entry``, else derived from its id."""
     return field.entry or entry_from_question_id(field.question_id)
+
+
+def link_fields(kind: SourceKind) -> tuple[str, ...]:
+    """Every question some prefilled link to a form of ``kind`` fills (empty: no link is
+    made to such a form, e.g. the "Bình dân học vụ số" export)."""
+    if kind in MEMBER_KINDS:
+        return MEMBER_LINK  # its branch's link fills a part of it (BRANCH_LINK)
+    if kind in BRANCH_KINDS:
+        return BRANCH_LINK
+    if kind is SourceKind.SUPPORT_LOG:
+        return TEAM_LINK
+    return ()
+
+
+def prefill_keys(mapping: FormMapping | None, fields: Iterable[str]) -> dict[str, str | None]:
+    """Each of ``fields`` with its question's prefill key (``entry_key``); None when the
+    mapping does not bind the field, or its question has no ``entry`` and no usable Forms
+    API id: a link then leaves that question empty."""
+    out: dict[str, str | None] = {}
+    for name in fields:
+        field = mapping.field_map(name) if mapping is not None else None
+        out[name] = entry_key(field) if field is not None else None
+    return out
 
 
 def form_page(source: SourceConfig) -> str:
@@ -145,9 +175,10 @@ def _pairs(
     out: list[tuple[str, str]] = []
     if mapping is None:
         return out
-    for name, value in wanted:
-        field = mapping.field_map(name)
-        key = entry_key(field) if field is not None else None
+    pairs = list(wanted)
+    keys = prefill_keys(mapping, [name for name, _ in pairs])
+    for name, value in pairs:
+        field, key = mapping.field_map(name), keys[name]
         if field is None or key is None or value == "":
             continue
         # a roster typed on another keyboard may hold decomposed letters; the form's own
@@ -173,6 +204,12 @@ def _sources(cfg: WardConfig, kinds: Iterable[SourceKind]) -> list[SourceConfig]
     return [s for s in cfg.sources if s.kind in wanted and form_page(s)]
 
 
+def _wanted(fields: tuple[str, ...], **values: str | date | None) -> list[tuple[str, str | date]]:
+    """``fields`` (a link's: BRANCH_LINK, MEMBER_LINK, TEAM_LINK) with their values, in that
+    order; a field without a value is left out."""
+    return [(f, v) for f in fields if (v := values.get(f)) is not None and v != ""]
+
+
 def _link(
     source: SourceConfig, mapping: FormMapping | None, wanted: Iterable[tuple[str, str | date]]
 ) -> FormLink:
@@ -186,7 +223,11 @@ def branch_links(
     """One link per source of a branch-filled form (statistics, Biểu mẫu 01, 02) that has a
     ``form_url``, in config order, with the branch already chosen."""
     return tuple(
-        _link(s, mappings.get(s.id), [("branch", _branch_value(mappings.get(s.id), branch))])
+        _link(
+            s,
+            mappings.get(s.id),
+            _wanted(BRANCH_LINK, branch=_branch_value(mappings.get(s.id), branch)),
+        )
         for s in _sources(cfg, BRANCH_KINDS)
     )
 
@@ -199,10 +240,12 @@ def member_links(
     out = []
     for s in _sources(cfg, MEMBER_KINDS):
         mapping = mappings.get(s.id)
-        wanted: list[tuple[str, str | date]] = [("name", member.name)]
-        if member.birth_date is not None:
-            wanted.append(("birth_date", member.birth_date))
-        wanted.append(("branch", _branch_value(mapping, branch)))
+        wanted = _wanted(
+            MEMBER_LINK,
+            name=member.name,
+            birth_date=member.birth_date,
+            branch=_branch_value(mapping, branch),
+        )
         out.append(_link(s, mapping, wanted))
     return tuple(out)
 
@@ -228,10 +271,10 @@ def milestone_link(
         field = mapping.field_map("team") if mapping is not None else None
         names = (branch.name, *branch.aliases)
         team = choice_value(field, names) if field is not None else branch.name
-        return _link(source, mapping, [("team", team)])
+        return _link(source, mapping, _wanted(TEAM_LINK, team=team))
     if "branch" not in KNOWN_FIELDS[kind]:
         return _link(source, mapping, [])
-    return _link(source, mapping, [("branch", _branch_value(mapping, branch))])
+    return _link(source, mapping, _wanted(BRANCH_LINK, branch=_branch_value(mapping, branch)))
 
 
 def report_form_link(
@@ -249,7 +292,9 @@ def report_form_link(
     if not page:
         return cfg.report.form_link
     mapping = mappings.get(stats.id) if stats is not None else None
-    return prefilled_url(page, _pairs(mapping, [("branch", _branch_value(mapping, branch))]))
+    return prefilled_url(
+        page, _pairs(mapping, _wanted(BRANCH_LINK, branch=_branch_value(mapping, branch)))
+    )
 
 
 def is_form_page(url: str) -> bool:
@@ -311,10 +356,43 @@ def sources_without_branch_key(
 ) -> tuple[SourceConfig, ...]:
     """Branch-filled forms with a ``form_url`` whose branch question has no prefill key
     (no ``entry`` and no usable ``question_id``): their codes open the plain form."""
+    return tuple(
+        s
+        for s in _sources(cfg, BRANCH_KINDS)
+        if prefill_keys(mappings.get(s.id), BRANCH_LINK)["branch"] is None
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# What `kns check` warns about (sync/check.py)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkGap:
+    """A form some link goes to (``link_fields``) whose links cannot be built as meant."""
+
+    source: SourceConfig
+    without_page: bool  # no ``form_url``: the letters carry no link to it at all
+    # questions its links fill that the mapping binds without a prefill key (no ``entry``,
+    # no usable ``question_id``), in link order; a question the form does not ask (the
+    # mapping does not bind it) is not one
+    without_key: tuple[str, ...]
+
+
+def link_gaps(cfg: WardConfig, mappings: Mapping[str, FormMapping]) -> tuple[LinkGap, ...]:
+    """Every source whose prefilled links cannot be built, in config order."""
     out = []
-    for s in _sources(cfg, BRANCH_KINDS):
+    for s in cfg.sources:
+        fields = link_fields(s.kind)
+        if not fields:
+            continue
         mapping = mappings.get(s.id)
-        field = mapping.field_map("branch") if mapping is not None else None
-        if field is None or entry_key(field) is None:
-            out.append(s)
+        without_key = tuple(
+            name
+            for name, key in prefill_keys(mapping, fields).items()
+            if key is None and mapping is not None and mapping.field_map(name) is not None
+        )
+        if not form_page(s) or without_key:
+            out.append(LinkGap(s, not form_page(s), without_key))
     return tuple(out)

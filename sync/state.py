@@ -1020,3 +1020,15 @@ def open_store(path: Path | str, *, read_only: bool = False) -> StateStore:
                 "state.path trong tệp cấu hình và quyền ghi thư mục chứa tệp"
             ]
         ) from e
+
+
+@contextmanager
+def damage_as_state_error(path: Path | str) -> Iterator[None]:
+    """Damage found past the first pages (by a query, after ``open_store`` opened the file)
+    as the same StateFileError; other database errors (locked, busy) go through."""
+    try:
+        yield
+    except sqlite3.DatabaseError as e:
+        if not is_corrupt(e):
+            raise
+        raise StateFileError([corrupt_message(path)]) from e
