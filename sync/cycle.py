@@ -108,6 +108,7 @@ from sync.support import (
     with_teams,
 )
 from sync.support_core import TeamIndex
+from sync.values import clear_memos
 
 log = logging.getLogger("kns")
 
@@ -893,6 +894,7 @@ def _evaluate(
                 problems += found
         if fresh:
             store.save_norms(s.id, fresh)
+    clear_memos()  # what the normalisers memoised is not needed by the rest of the cycle
     return evaluate_tally(cfg, inputs.rubric, roster, tally, problems, now)
 
 

@@ -64,10 +64,18 @@ _EDGE = " \t\r\n*:.;,-–—?!\"'()[]"
 # ward; long free text is not worth keeping.
 _MEMO = 1 << 16
 _MEMO_MAX_LEN = 300
+_MEMO_CLEARS: list[Callable[[], None]] = []
+
+
+def clear_memos() -> None:
+    """Empty the memos below (``sync.values.clear_memos`` empties them with its own)."""
+    for clear in _MEMO_CLEARS:
+        clear()
 
 
 def _memoised(fn: Callable[[str], str]) -> Callable[[str], str]:
     cached = lru_cache(maxsize=_MEMO)(fn)
+    _MEMO_CLEARS.append(cached.cache_clear)
 
     @wraps(fn)
     def wrapper(s: str) -> str:

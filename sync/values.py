@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sync.model import NOT_APPLICABLE, CriterionValue
 from sync.text import clean_spaces, fold, is_invisible, normalize_title
+from sync.text import clear_memos as clear_text_memos
 
 Locale = Literal["vi", "en"]
 T = TypeVar("T")
@@ -555,3 +556,12 @@ def clean_text(text: str | None) -> str | None:
         return None
     s = clean_spaces(text)
     return s or None
+
+
+def clear_memos() -> None:
+    """Empty the memos of answer texts (dates, scores, checkboxes, and ``sync.text``'s):
+    they pay while a cycle normalises; kept, a province's 150,000 entries would hold their
+    memory through the letters and the tables (the cycle calls this after normalising)."""
+    clear_text_memos()
+    for memo in (_parse_date_memo, _parse_score_memo, _split_memo):
+        memo.cache_clear()
