@@ -5,6 +5,7 @@ test at once instead of hanging or leaking a request."""
 from __future__ import annotations
 
 import ipaddress
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,20 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 RUBRIC_PATH = ROOT / "config" / "rubric-2026.yaml"
 RUBRIC: Rubric = load_rubric(RUBRIC_PATH)
 """The bundled 2026 rubric, loaded once (the model is frozen, so sharing it is safe)."""
+
+
+def copy_sample_ward(folder: Path) -> Path:
+    """The bundled sample ward (config/ and mappings/, as the README runs it) copied into
+    ``folder``, to change freely; the path of its config."""
+    shutil.copytree(ROOT / "config", folder / "config")
+    shutil.copytree(ROOT / "mappings", folder / "mappings")
+    return folder / "config" / "example.yaml"
+
+
+@pytest.fixture
+def ward(tmp_path: Path) -> Path:
+    """A private copy of the sample ward: its config's path (``copy_sample_ward``)."""
+    return copy_sample_ward(tmp_path)
 
 
 @pytest.fixture(scope="session")

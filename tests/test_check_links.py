@@ -20,7 +20,6 @@ from sync.state import corrupt_message
 from tests import test_cli
 from tests.conftest import ROOT
 
-ward = test_cli.ward  # the sample ward copied into tmp_path (config/ and mappings/)
 NOW = test_cli.NOW
 
 # what each warning says to do, word for word

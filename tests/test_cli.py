@@ -4,27 +4,17 @@ and the daemon stopping cleanly on SIGTERM."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from sync.cli import main
 from tests.conftest import ROOT
 from tests.sample_facts import FIRST_CYCLE_MESSAGES
 
 NOW = "2026-11-23T08:00:00+07:00"
-
-
-@pytest.fixture()
-def ward(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
-    return tmp_path / "config" / "example.yaml"
 
 
 def test_check_sample_ward_has_no_errors(ward: Path, capsys):

@@ -16,7 +16,6 @@ from sync.state import StateStore
 from tests import test_cli
 from tests.conftest import ROOT
 
-ward = test_cli.ward  # the sample ward copied into tmp_path (config/ and mappings/)
 NOW = test_cli.NOW
 
 

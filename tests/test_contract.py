@@ -10,7 +10,6 @@ run a cycle, read the tabs back, read the messages sent. The tests below only us
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from email import message_from_bytes, policy
@@ -31,7 +30,7 @@ from sync.sources.files import read_table
 from sync.state import StateStore
 from sync.tables import tab_names
 from sync.text import normalize_title
-from tests.conftest import ROOT
+from tests.conftest import copy_sample_ward
 from tests.fake_google import FakeWorkspace
 from tests.fake_google.clients import fake_apis
 from tests.letters_util import items_in, items_of
@@ -92,8 +91,7 @@ class Harness(Protocol):
 
 class EmbeddedHarness:
     def __init__(self, base: Path) -> None:
-        shutil.copytree(ROOT / "config", base / "config")
-        shutil.copytree(ROOT / "mappings", base / "mappings")
+        copy_sample_ward(base)
         self.config = base / "config" / "example.yaml"
         self.cfg = load_config(self.config)
 
@@ -135,8 +133,7 @@ class GoogleHarness:
 
     def __init__(self, base: Path, fake: FakeWorkspace) -> None:
         self.fake = fake
-        shutil.copytree(ROOT / "config", base / "config")
-        shutil.copytree(ROOT / "mappings", base / "mappings")
+        copy_sample_ward(base)
         example = load_config(base / "config" / "example.yaml")
         raw = yaml.safe_load((base / "config" / "example.yaml").read_text(encoding="utf-8"))
 

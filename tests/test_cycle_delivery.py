@@ -18,7 +18,7 @@ from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
 from sync.cycle import run_cycle
 from sync.state import StateStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_sample_ward
 from tests.letters_util import outbox_items, outbox_messages
 
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
@@ -27,9 +27,7 @@ NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 @pytest.fixture()
 def ward(tmp_path: Path) -> Path:
     """A private copy of the sample ward, so outputs land in tmp_path/out."""
-    shutil.copytree(ROOT / "config", tmp_path / "config", ignore=shutil.ignore_patterns("*.pyc"))
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
-    return tmp_path / "config" / "example.yaml"
+    return copy_sample_ward(tmp_path)
 
 
 def _cycle(config: Path, now: datetime = NOW, transport=None):

@@ -30,7 +30,7 @@ from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
 from sync.cycle import CycleReport, run_cycle
 from sync.state import StateStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_sample_ward
 from tests.letters_util import outbox_items
 from tests.sample_facts import (
     BRANCH_LETTERS,
@@ -44,9 +44,7 @@ MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 
 
 def _copy(base: Path) -> Path:
-    shutil.copytree(ROOT / "config", base / "config")
-    shutil.copytree(ROOT / "mappings", base / "mappings")
-    return base / "config" / "example.yaml"
+    return copy_sample_ward(base)
 
 
 @pytest.fixture()

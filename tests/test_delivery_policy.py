@@ -3,7 +3,6 @@ many wait) and what an interrupted SMTP send becomes (at most once / at least on
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -15,7 +14,7 @@ from sync.config import SmtpConfig, load_config
 from sync.cycle import run_cycle, settle_intents
 from sync.outputs.smtp import SmtpTransport
 from sync.state import StateStore
-from tests.conftest import ROOT
+from tests.conftest import copy_sample_ward
 from tests.sample_facts import first_cycle_learning_ids
 
 MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
@@ -23,8 +22,7 @@ MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 
 @pytest.fixture()
 def ward(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     path = tmp_path / "config" / "example.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(

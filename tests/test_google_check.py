@@ -4,7 +4,6 @@ a summary spreadsheet the account cannot reach. Every problem in one run."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import yaml
 
 from sync.check import check
 from sync.mapping import load_mapping
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_sample_ward
 from tests.fake_google import FakeWorkspace
 from tests.fake_google.clients import fake_apis
 from tests.fake_google.forms_builder import question
@@ -42,8 +41,7 @@ def _form_a_items(skip: str) -> list[dict]:
 
 
 def _ward(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     raw = yaml.safe_load((tmp_path / "config" / "example.yaml").read_text(encoding="utf-8"))
     origins = {
         "thong_ke": {"form_id": "form-a"},

@@ -8,12 +8,9 @@ monitoring tool run them."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from sync.config import load_config
 from sync.health import CHECK_FAILED, CHECK_OK, CHECK_STALE, CONFIG_ERROR
@@ -25,13 +22,6 @@ T0 = "2026-11-23T08:00:00+07:00"  # a Monday; schedule.every_minutes: 30
 
 def _at(hhmm: str) -> str:
     return f"2026-11-23T{hhmm}:00+07:00"
-
-
-@pytest.fixture()
-def ward(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
-    return tmp_path / "config" / "example.yaml"
 
 
 def _kns(*args: str) -> subprocess.CompletedProcess[str]:

@@ -45,7 +45,7 @@ from sync.roster import RosterTable, load_roster, roster_from_tables
 from sync.sources.files import FileSource
 from sync.staff import effective_staff, staff_problems
 from sync.tables import build_tables
-from tests.conftest import ROOT, RUBRIC, TZ
+from tests.conftest import ROOT, RUBRIC, TZ, copy_sample_ward
 from tests.letters_util import outbox_items
 from tools.sample_ward import generate
 from tools.sample_ward.staff import (
@@ -746,14 +746,12 @@ def test_google_roster_reads_the_staff_tab_in_the_same_call():
 
 
 def test_cycles_send_follow_ups_once_per_period(tmp_path: Path):
-    import shutil
 
     from sync.backend import embedded_backend
     from sync.cycle import run_cycle
     from sync.state import StateStore
 
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     path = tmp_path / "config" / "example.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     raw["learning"]["follow_up"] = {"monthly_day": 5, "days_before_due": [14]}
@@ -810,12 +808,10 @@ def learning_alert(kind: AlertKind, roster: Roster, code: str, now: datetime):
 
 
 def test_kns_check_validates_the_staff_roster(tmp_path: Path):
-    import shutil
 
     from sync.check import check
 
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     config = tmp_path / "config" / "example.yaml"
     path = tmp_path / "config" / "sample" / STAFF_FILE
     original = path.read_text(encoding="utf-8-sig").splitlines()
@@ -838,15 +834,13 @@ def test_kns_check_validates_the_staff_roster(tmp_path: Path):
 
 
 def test_a_waiting_follow_up_keeps_the_cycle_off_the_idle_path(tmp_path: Path):
-    import shutil
     from email import message_from_bytes
 
     from sync.backend import embedded_backend
     from sync.cycle import run_cycle
     from sync.state import StateStore
 
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     path = tmp_path / "config" / "example.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     raw["learning"]["follow_up"] = {"monthly_day": 5}

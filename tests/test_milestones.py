@@ -5,7 +5,6 @@ the code under test."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from sync.model import (
     Roster,
 )
 from sync.state import StateStore
-from tests.conftest import ROOT, TZ
+from tests.conftest import ROOT, TZ, copy_sample_ward
 from tests.sample_facts import learning_laggards, sample_truth
 from tools.sample_ward import DEFAULT_SEED, build_ward
 
@@ -375,8 +374,7 @@ def _sample_cycle(config: Path, now: datetime) -> list[str]:
 
 
 def test_an_overdue_quarter_is_notified_once_per_notice_with_its_own_id(tmp_path: Path):
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     config = tmp_path / "config" / "example.yaml"
     branches = [f"CB{i:02d}" for i in range(1, 26)]
     reviewed = _q2_reviewed_branches()
@@ -601,8 +599,7 @@ def test_milestone_config_errors_name_the_file_and_the_field(tmp_path: Path):
 def test_check_spells_out_the_quarters_and_warns_about_a_ward_milestone_without_staff(
     tmp_path: Path,
 ):
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     path = tmp_path / "config" / "example.yaml"
     data = _example()
     data["mail"]["ward_staff"] = []
@@ -621,8 +618,7 @@ def test_check_spells_out_the_quarters_and_warns_about_a_ward_milestone_without_
 
 
 def test_a_future_done_on_is_a_warning_of_check(tmp_path: Path):
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     path = tmp_path / "config" / "example.yaml"
     data = _example()
     ward = next(m for m in data["milestones"] if m["id"] == "tong_ket")

@@ -6,7 +6,6 @@ its own code; the service keeps the lock for its whole life."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,13 +31,6 @@ from tests.sample_facts import FIRST_CYCLE_MESSAGES
 NOW = "2026-11-23T08:00:00+07:00"
 # the messages due on Monday 23/11 08:00, one letter per branch (why: tests/sample_facts.py)
 DUE_ON_MONDAY = FIRST_CYCLE_MESSAGES
-
-
-@pytest.fixture()
-def ward(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
-    return tmp_path / "config" / "example.yaml"
 
 
 def _kns(config: Path, *args: str) -> subprocess.Popen[str]:

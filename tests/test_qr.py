@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from pathlib import Path
 
-import pytest
 import zxingcpp
 from docx import Document
 from PIL import Image
@@ -44,13 +42,6 @@ TITLES = {
     "CB01-bieu_mau_01": "Biểu mẫu 01 - Bản đăng ký, cam kết",
     "CB01-bieu_mau_02": "Biểu mẫu 02 - Bảng chấm điểm",
 }
-
-
-@pytest.fixture()
-def ward(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
-    return tmp_path / "config" / "example.yaml"
 
 
 def _decode(png: bytes | Path) -> list[str]:

@@ -6,7 +6,6 @@ tab, the Word document the cycle writes and `kns report --branch` are checked ag
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -23,7 +22,7 @@ from sync.config import load_config
 from sync.cycle import run_cycle
 from sync.report import build_report, form_a_choices
 from sync.state import StateStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_sample_ward
 from tools.sample_ward import generate
 
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
@@ -46,9 +45,7 @@ Expected = dict[str, tuple[int, int | None]]  # label -> (count, total)
 
 
 def _copy(base: Path) -> Path:
-    shutil.copytree(ROOT / "config", base / "config")
-    shutil.copytree(ROOT / "mappings", base / "mappings")
-    return base / "config" / "example.yaml"
+    return copy_sample_ward(base)
 
 
 def _cycle(config: Path):

@@ -4,7 +4,6 @@ reports it as an error naming the mapping file, and the normaliser skips the fie
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from sync.config import SourceConfig
 from sync.mapping import FormMapping, load_mapping, rubric_gaps
 from sync.model import SourceKind
 from sync.normalize import normalize_source
-from tests.conftest import ROOT, RUBRIC, TZ
+from tests.conftest import ROOT, RUBRIC, TZ, copy_sample_ward
 from tests.test_normalize import ROSTER
 
 SCORING = load_mapping(ROOT / "mappings" / "scoring.yaml")
@@ -73,8 +72,7 @@ def test_the_normaliser_skips_the_field_with_the_same_words() -> None:
 def test_kns_check_reports_each_gap_as_an_error_naming_the_mapping(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     mapping = tmp_path / "mappings" / "scoring.yaml"
     text = mapping.read_text(encoding="utf-8")
     mapping.write_text(text.replace('"criterion:3"', '"criterion:31"'), encoding="utf-8")

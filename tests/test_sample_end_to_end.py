@@ -4,7 +4,6 @@ generator's own model of the ward (never from the pipeline's output)."""
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
@@ -16,7 +15,7 @@ from sync.config import concrete_milestones, load_config
 from sync.cycle import run_cycle
 from sync.state import StateStore
 from sync.text import normalize_title
-from tests.conftest import ROOT
+from tests.conftest import copy_sample_ward
 from tests.letters_util import items_of, outbox_items, outbox_messages
 from tests.sample_facts import (
     FIRST_CYCLE_MESSAGES,
@@ -45,8 +44,7 @@ TABS = [
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     base = tmp_path_factory.mktemp("ward")
-    shutil.copytree(ROOT / "config", base / "config")
-    shutil.copytree(ROOT / "mappings", base / "mappings")
+    copy_sample_ward(base)
     cfg = load_config(base / "config" / "example.yaml")
     inputs = load_inputs(cfg)
     with StateStore(cfg.state.path) as store:

@@ -26,7 +26,7 @@ from sync.service import (
     OneLineFormatter,
     log_formatter,
 )
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_sample_ward
 
 CONTRIB = ROOT / "contrib"
 UNITS = ("kynangso-sync.service", "kynangso-sync-once.service", "kynangso-sync.timer")
@@ -162,8 +162,7 @@ def test_watchdog_pings_at_least_every_half_of_watchdog_usec(tmp_path: Path):
 
 
 def test_the_daemon_notifies_systemd_and_logs_json_lines(tmp_path: Path):
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     ward = tmp_path / "config" / "example.yaml"
     env = {
         k: v

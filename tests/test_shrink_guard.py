@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -22,16 +21,14 @@ from sync.config import load_config
 from sync.cycle import CycleReport, run_cycle
 from sync.ports import FetchResult
 from sync.state import StateStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_sample_ward
 
 MONDAY = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
 LATER = MONDAY + timedelta(days=7, hours=1)  # the next Monday: new overdue notices are due
 
 
 def _copy(base: Path) -> Path:
-    shutil.copytree(ROOT / "config", base / "config")
-    shutil.copytree(ROOT / "mappings", base / "mappings")
-    return base / "config" / "example.yaml"
+    return copy_sample_ward(base)
 
 
 @pytest.fixture()

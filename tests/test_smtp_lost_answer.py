@@ -5,7 +5,6 @@ running: the cycle itself records it "unknown" and the next cycle does not send 
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 from collections import Counter
@@ -20,7 +19,7 @@ from aiosmtpd.smtp import Envelope, Session
 from sync.cli import main
 from sync.config import load_config
 from sync.state import StateStore
-from tests.conftest import ROOT
+from tests.conftest import copy_sample_ward
 
 MONDAY = "2026-11-23T08:00:00+07:00"
 LATER = "2026-11-23T09:00:00+07:00"
@@ -64,8 +63,7 @@ def inbox() -> Any:
 
 
 def _ward(tmp_path: Path, port: int, on_interrupted: str) -> Path:
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     config = tmp_path / "config" / "example.yaml"
     text = config.read_text(encoding="utf-8")
     config.write_text(

@@ -5,7 +5,6 @@ from a real state file while the ward's lock may be held."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,16 +26,8 @@ from sync.health import (
 from sync.lock import WardLock
 from sync.model import Alert, AlertKind
 from sync.state import StateStore
-from tests.conftest import ROOT
 
 T0 = datetime.fromisoformat("2026-11-23T08:00:00+07:00")  # schedule.every_minutes: 30
-
-
-@pytest.fixture()
-def ward(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
-    return tmp_path / "config" / "example.yaml"
 
 
 def _state(ward: Path) -> Path:

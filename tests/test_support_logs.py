@@ -5,7 +5,6 @@ model (``Truth.support``), never from running the code under test."""
 from __future__ import annotations
 
 import logging
-import shutil
 import sqlite3
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -40,7 +39,7 @@ from sync.support import (
 )
 from sync.support_core import HIDDEN, TeamIndex, national_phone, person_key, redact_phones
 from sync.tables_support import TAB_SUPPORT
-from tests.conftest import ROOT, RUBRIC, TZ
+from tests.conftest import ROOT, RUBRIC, TZ, copy_sample_ward
 from tools.sample_ward import generate
 from tools.sample_ward.support import LOG_FILE, TEAMS_FILE
 
@@ -296,8 +295,7 @@ class _Capture(logging.Handler):
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, ...]]:
     base = tmp_path_factory.mktemp("ward")
-    shutil.copytree(ROOT / "config", base / "config")
-    shutil.copytree(ROOT / "mappings", base / "mappings")
+    copy_sample_ward(base)
     cfg = load_config(base / "config" / "example.yaml")
     capture = _Capture()
     root = logging.getLogger()
@@ -501,8 +499,7 @@ def test_team_milestone_states_in_the_tab(sample):
 
 
 def _ward_with_team_due(base: Path, due: str) -> Path:
-    shutil.copytree(ROOT / "config", base / "config")
-    shutil.copytree(ROOT / "mappings", base / "mappings")
+    copy_sample_ward(base)
     path = base / "config" / "example.yaml"
     text = path.read_text(encoding="utf-8")
     assert "    due: 2026-06-29\n    done_when: team_active" in text

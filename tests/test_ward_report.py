@@ -19,7 +19,7 @@ from sync.backend import embedded_backend, load_inputs
 from sync.config import load_config
 from sync.cycle import run_cycle
 from sync.state import StateStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_sample_ward
 from tools.sample_ward import generate
 
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+07:00")
@@ -37,8 +37,7 @@ CONTENTS = (
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     base = tmp_path_factory.mktemp("ward")
-    shutil.copytree(ROOT / "config", base / "config")
-    shutil.copytree(ROOT / "mappings", base / "mappings")
+    copy_sample_ward(base)
     cfg = load_config(base / "config" / "example.yaml")
     inputs = load_inputs(cfg)
     with StateStore(cfg.state.path) as store:
@@ -365,8 +364,7 @@ def test_the_sample_workbook_prints_one_page_wide_with_headers_and_charts(run, t
 
 
 def test_the_report_file_is_rewritten_only_when_it_changed_or_vanished(tmp_path):
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     cfg = load_config(tmp_path / "config" / "example.yaml")
     assert cfg.report.path is not None
 
@@ -392,8 +390,7 @@ def test_the_report_file_is_rewritten_only_when_it_changed_or_vanished(tmp_path)
 
 
 def test_a_report_that_cannot_be_written_does_not_undo_the_cycle(tmp_path, caplog):
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
+    copy_sample_ward(tmp_path)
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the report's folder should be", encoding="utf-8")
     path = tmp_path / "config" / "example.yaml"
